@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One concern per target; dependencies point one way:
+// Postgres and FastCGI are leaves, Portal uses Postgres, PortalAPI uses Portal,
+// only the executables know everything (see ../shared/DESIGN.md §2).
+let package = Package(
+    name: "EspaceEmployeur",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "portal-fcgi", targets: ["portal-fcgi"]),
+        .executable(name: "portalctl", targets: ["portalctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "FastCGI"),
+        .target(
+            name: "Portal",
+            dependencies: ["Postgres", "CSodium", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "PortalAPI",
+            dependencies: ["Portal", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "portal-fcgi",
+            dependencies: ["FastCGI", "PortalAPI", "Portal", "Postgres", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "portalctl",
+            dependencies: ["Portal", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "Postgres"]),
+        .testTarget(name: "PortalAPITests", dependencies: ["PortalAPI", "Portal", "Postgres"]),
+    ]
+)

@@ -1,0 +1,234 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Blocking: use it from one dedicated thread at a time, never from Swift
+/// concurrency's cooperative pool. Every statement is parameterized and goes through a
+/// per-connection cache of prepared statements; results come back in binary format.
+///
+/// A broken connection (server restart, `pg_terminate_backend`) is replaced on the next use
+/// outside a transaction; a statement that was in flight when it broke fails with
+/// `.connectionLost` and is never re-run.
+public final class PostgresConnection {
+    public let configuration: PostgresConfiguration
+    /// Thread-safe: lets another thread cancel the running statement.
+    public let cancelHandle = PostgresCancelHandle()
+    /// How many times the connection was re-established after breaking.
+    public private(set) var reconnectCount = 0
+    public private(set) var isInTransaction = false
+
+    private var handle: OpaquePointer?
+    private var preparedStatements: [StatementKey: String] = [:]
+    private var nextStatementNumber = 0
+
+    private struct StatementKey: Hashable {
+        let sql: String
+        let types: [UInt32]
+    }
+
+    public init(configuration: PostgresConfiguration) throws {
+        self.configuration = configuration
+        handle = try Self.open(configuration)
+        cancelHandle.replace(with: handle)
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Closes the connection; the next use opens a new one.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+        preparedStatements.removeAll()
+        cancelHandle.replace(with: nil)
+    }
+
+    /// The backend process id, as seen in `pg_stat_activity.pid`.
+    public var backendPID: Int32? { handle.map { PQbackendPID($0) } }
+
+    // MARK: Statements
+
+    /// Runs one statement with parameters `$1…$n` and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ binds: [any PostgresBindable] = []) throws -> PostgresResult {
+        let handle = try usableHandle()
+        let parameters = binds.map(\.postgresBind)
+        let name = try preparedName(for: sql, parameters: parameters, handle: handle)
+        let result = try ParameterArrays.with(parameters, statement: sql) { values, lengths, formats in
+            PQexecPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 1)
+        }
+        return try check(result, statement: sql)
+    }
+
+    /// Runs one statement and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ sql: String, _ binds: [any PostgresBindable] = []) throws -> Int {
+        try query(sql, binds).affectedRows
+    }
+
+    /// Runs a script of several statements without parameters (migrations). Simple query protocol.
+    public func executeScript(_ sql: String) throws {
+        let handle = try usableHandle()
+        _ = try check(PQexec(handle, sql), statement: sql)
+    }
+
+    // MARK: Transactions
+
+    /// BEGIN, `body`, COMMIT. Any error thrown by `body` rolls back and is rethrown; a COMMIT that
+    /// does not commit (failed transaction, deferred constraint) throws `.commitFailed`.
+    public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        guard !isInTransaction else {
+            throw PostgresError(kind: .misuse, message: "nested transactions are not supported")
+        }
+        try query("BEGIN")
+        isInTransaction = true
+        defer { isInTransaction = false }
+        let value: T
+        do {
+            value = try body(self)
+        } catch {
+            rollbackQuietly()
+            throw error
+        }
+        let commit: PostgresResult
+        do {
+            commit = try query("COMMIT")
+        } catch let error as PostgresError {
+            throw PostgresError(kind: error.kind == .connectionLost ? .connectionLost : .commitFailed,
+                                sqlState: error.sqlState, message: "COMMIT failed: \(error.message)",
+                                detail: error.detail, hint: error.hint, statement: "COMMIT")
+        }
+        // PostgreSQL answers COMMIT of an aborted transaction with a ROLLBACK tag, not an error.
+        guard commit.commandTag == "COMMIT" else {
+            throw PostgresError(kind: .commitFailed, message: "COMMIT rolled back: an earlier statement of the transaction had failed",
+                                statement: "COMMIT")
+        }
+        return value
+    }
+
+    private func rollbackQuietly() {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return }
+        if let result = PQexec(handle, "ROLLBACK") { PQclear(result) }
+    }
+
+    // MARK: COPY
+
+    /// Streams rows into `COPY … FROM STDIN`. If `body` throws, the COPY is aborted server-side
+    /// (nothing from it is kept) and the error is rethrown. Returns the number of rows copied.
+    @discardableResult
+    public func copyFrom(_ sql: String, _ body: (PostgresCopyWriter) throws -> Void) throws -> Int {
+        let handle = try usableHandle()
+        guard let start = PQexec(handle, sql) else {
+            throw PostgresError.from(result: nil, connection: handle, statement: sql)
+        }
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
+            let error = PostgresError.from(result: start, connection: handle, statement: sql)
+            PQclear(start)
+            throw PQresultStatus(start) == PGRES_FATAL_ERROR ? error
+                : PostgresError(kind: .unexpectedResult, message: "not a COPY FROM STDIN statement", statement: sql)
+        }
+        PQclear(start)
+        let writer = PostgresCopyWriter(handle: handle, statement: sql)
+        do {
+            try body(writer)
+        } catch {
+            PQputCopyEnd(handle, "aborted by the client")
+            drainResults(handle)
+            throw error
+        }
+        guard PQputCopyEnd(handle, nil) == 1 else {
+            throw PostgresError.from(result: nil, connection: handle, statement: sql)
+        }
+        let finished = try check(PQgetResult(handle), statement: sql)
+        drainResults(handle)
+        return finished.affectedRows
+    }
+
+    private func drainResults(_ handle: OpaquePointer) {
+        while let result = PQgetResult(handle) { PQclear(result) }
+    }
+
+    // MARK: Connection upkeep
+
+    static func open(_ configuration: PostgresConfiguration) throws -> OpaquePointer {
+        // expand_dbname=1: the first "dbname" value may be a whole conninfo; later keys override it.
+        let keys = ["dbname", "application_name", "connect_timeout"]
+        let values = [configuration.conninfo, configuration.applicationName, String(configuration.connectTimeoutSeconds)]
+        let handle = withCStringArray(keys) { keyPointers in
+            withCStringArray(values) { valuePointers in PQconnectdbParams(keyPointers, valuePointers, 1) }
+        }
+        guard let handle else {
+            throw PostgresError(kind: .connectionFailed, message: "out of memory creating a connection")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = PostgresError.connectionMessage(handle)
+            PQfinish(handle)
+            throw PostgresError(kind: .connectionFailed, message: message)
+        }
+        // Server notices would otherwise go to stderr, outside structured logs.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        return handle
+    }
+
+    /// The connection to use for the next statement. Outside a transaction, a connection that broke
+    /// while idle is replaced first: nothing was sent on it, so nothing is re-run.
+    private func usableHandle() throws -> OpaquePointer {
+        if isInTransaction {
+            guard let handle, PQstatus(handle) == CONNECTION_OK else {
+                throw PostgresError(kind: .connectionLost, message: "the connection broke during the transaction")
+            }
+            return handle
+        }
+        if let handle, PQstatus(handle) == CONNECTION_OK, !Self.hasUnexpectedInput(handle) {
+            return handle
+        }
+        let hadConnection = handle != nil
+        close()
+        let fresh = try Self.open(configuration)
+        handle = fresh
+        cancelHandle.replace(with: fresh)
+        if hadConnection { reconnectCount += 1 }
+        return fresh
+    }
+
+    /// An idle connection has nothing to read unless the server said goodbye (termination, shutdown)
+    /// or closed the socket; either way the connection is no longer worth using.
+    private static func hasUnexpectedInput(_ handle: OpaquePointer) -> Bool {
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) != 0
+    }
+
+    private func preparedName(for sql: String, parameters: [PostgresBind], handle: OpaquePointer) throws -> String {
+        let key = StatementKey(sql: sql, types: parameters.map(\.type.rawValue))
+        if let name = preparedStatements[key] { return name }
+        nextStatementNumber += 1
+        let name = "ee\(nextStatementNumber)"
+        let result = key.types.withUnsafeBufferPointer { types in
+            PQprepare(handle, name, sql, Int32(types.count), types.baseAddress)
+        }
+        _ = try check(result, statement: sql)
+        preparedStatements[key] = name
+        return name
+    }
+
+    private func check(_ result: OpaquePointer?, statement: String) throws -> PostgresResult {
+        guard let result else {
+            throw PostgresError.from(result: nil, connection: handle, statement: statement)
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+            return PostgresResult(handle: result)
+        default:
+            let error = PostgresError.from(result: result, connection: handle, statement: statement)
+            PQclear(result)
+            throw error
+        }
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings that live for the call.
+private func withCStringArray<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { UnsafePointer($0) } + [nil])
+}
