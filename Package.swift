@@ -44,9 +44,11 @@ let package = Package(
             name: "portalctl",
             dependencies: ["Portal", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        // Shared by the test targets: where the throwaway cluster is, scratch databases, threads.
+        .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/Support"),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "Postgres"]),
-        .testTarget(name: "PortalAPITests", dependencies: ["PortalAPI", "Portal", "Postgres"]),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "Postgres", "TestSupport"]),
+        .testTarget(name: "PortalAPITests", dependencies: ["PortalAPI", "Portal", "Postgres", "TestSupport"]),
     ]
 )

@@ -76,6 +76,7 @@ public final class PostgresConnection {
 
     /// BEGIN, `body`, COMMIT. Any error thrown by `body` rolls back and is rethrown; a COMMIT that
     /// does not commit (failed transaction, deferred constraint) throws `.commitFailed`.
+    @discardableResult
     public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         guard !isInTransaction else {
             throw PostgresError(kind: .misuse, message: "nested transactions are not supported")

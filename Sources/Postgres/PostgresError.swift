@@ -44,11 +44,11 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var isUniqueViolation: Bool { sqlState == "23505" }
     public var isInsufficientPrivilege: Bool { sqlState == "42501" }
 
+    /// For logs. Leaves out `detail`: the server puts row values there (a duplicate key's value).
     public var description: String {
         var text = "PostgresError.\(kind)"
         if let sqlState { text += " [\(sqlState)]" }
         text += ": \(message)"
-        if let detail { text += " — detail: \(detail)" }
         if let hint { text += " — hint: \(hint)" }
         if let statement { text += " — statement: \(statement)" }
         return text
