@@ -1,0 +1,40 @@
+import Foundation
+
+/// What a handler answers: status, headers (repeatable, for Set-Cookie) and body bytes.
+public struct APIResponse: Sendable {
+    public struct Header: Sendable, Equatable {
+        public var name: String
+        public var value: String
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public var status: Int
+    public var headers: [Header]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [Header] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// A JSON body. API responses are private and never cached by intermediaries.
+    public static func json<T: Encodable>(_ value: T, status: Int = 200) throws -> APIResponse {
+        APIResponse(status: status,
+                    headers: [Header("Content-Type", "application/json; charset=utf-8"), Header("Cache-Control", "no-store")],
+                    body: Array(try encoder.encode(value)))
+    }
+}
