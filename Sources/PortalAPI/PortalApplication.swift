@@ -43,7 +43,7 @@ public final class PortalApplication: Sendable {
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000
         logger.info("request", metadata: [
             "method": .string(request.method), "route": .string(route), "status": .stringConvertible(response.status),
-            "duration_ms": .string(String(format: "%.2f", milliseconds)),
+            "duration_ms": .stringConvertible((milliseconds * 100).rounded() / 100),
         ])
         return response
     }

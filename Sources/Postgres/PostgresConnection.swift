@@ -25,10 +25,17 @@ public final class PostgresConnection {
         let types: [UInt32]
     }
 
+    /// Connects now and throws if the server cannot be reached.
     public init(configuration: PostgresConfiguration) throws {
         self.configuration = configuration
         handle = try Self.open(configuration)
         cancelHandle.replace(with: handle)
+    }
+
+    /// Connects on first use instead: a service can start while PostgreSQL is still down and
+    /// answer 503 until it is back.
+    public init(connectingLazily configuration: PostgresConfiguration) {
+        self.configuration = configuration
     }
 
     deinit {

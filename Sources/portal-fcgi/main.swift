@@ -1,1 +1,73 @@
-print("todo")
+import FastCGI
+import Foundation
+import Logging
+import Portal
+import PortalAPI
+import Postgres
+
+// portal-fcgi: the FastCGI responder behind nginx. Reads its configuration, then serves until
+// SIGTERM (graceful drain) or a second signal (immediate stop).
+
+let environment = ProcessInfo.processInfo.environment
+let configuration: ResponderConfiguration
+do {
+    configuration = try ResponderConfiguration.load(environment: environment)
+} catch {
+    FileHandle.standardError.write(Data("portal-fcgi: configuration error: \(error)\n".utf8))
+    exit(2)
+}
+
+let logLevel = configuration.logLevel
+LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: logLevel) }
+let logger = Logger(label: "portal-fcgi")
+let application = PortalApplication(configuration: configuration.api)
+let databaseConfiguration = configuration.database
+
+let server = FastCGIServer(
+    configuration: configuration.server,
+    makeHandler: { workerIndex in
+        // Runs on the worker's own thread: the connection is that thread's alone.
+        let database = PostgresConnection(connectingLazily: databaseConfiguration)
+        var workerLogger = logger
+        workerLogger[metadataKey: "worker"] = .stringConvertible(workerIndex)
+        let handlerLogger = workerLogger
+        return { request, cancellation in
+            let apiRequest: APIRequest
+            do {
+                apiRequest = try FastCGIAdapter.apiRequest(from: request)
+            } catch let problem as Problem {
+                return FastCGIAdapter.fastCGIResponse(from: problem.response)
+            } catch {
+                return FastCGIAdapter.fastCGIResponse(from: Problem.internalError.response)
+            }
+            // nginx gave up on the request (client gone, timeout): stop the running statement.
+            let cancelHandle = database.cancelHandle
+            let registration = cancellation.onCancel { cancelHandle.cancelRunningStatement() }
+            defer { cancellation.removeHandler(registration) }
+            return FastCGIAdapter.fastCGIResponse(from: application.handle(apiRequest, database: database, logger: handlerLogger))
+        }
+    },
+    logger: { event in
+        let level: Logger.Level = switch event.level {
+        case .debug: .debug
+        case .info: .info
+        case .warning: .warning
+        case .error: .error
+        }
+        logger.log(level: level, "\(event.message)", metadata: event.fields.mapValues { .string($0) }, source: "fastcgi")
+    })
+
+do {
+    try server.start()
+} catch {
+    logger.critical("cannot start", metadata: ["error": .string(String(describing: error))])
+    exit(1)
+}
+server.installSignalHandlers()
+// The server logs its own address; this line says what serves behind it.
+logger.info("serving", metadata: [
+    "version": .string(PortalVersion.current),
+    "queue": .stringConvertible(configuration.server.queueCapacity),
+    "diagnostics": .stringConvertible(configuration.api.diagnosticsEnabled),
+])
+server.waitUntilStopped()

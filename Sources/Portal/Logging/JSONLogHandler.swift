@@ -27,14 +27,19 @@ public struct JSONLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         if let error = event.error { merged["error"] = .string(String(describing: error)) }
-        var line = "{\"ts\":\"\(Self.timestamp())\",\"level\":\"\(event.level)\",\"logger\":\(Self.quote(label)),\"msg\":\(Self.quote(event.message.description))"
-        for key in merged.keys.sorted() {
-            line += ",\(Self.quote(key)):\(Self.render(Self.isSensitive(key) ? .string("[redacted]") : merged[key]!))"
-        }
-        line += "}\n"
-        var bytes = Array(line.utf8)
+        var bytes = Array(Self.line(timestamp: Self.timestamp(), level: event.level, label: label,
+                                    message: event.message.description, metadata: merged).utf8)
         // One write(2) per line keeps lines from different threads whole.
         _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    /// One complete JSON line, newline included.
+    public static func line(timestamp: String, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
+        var line = "{\"ts\":\"\(timestamp)\",\"level\":\"\(level)\",\"logger\":\(quote(label)),\"msg\":\(quote(message))"
+        for key in metadata.keys.sorted() {
+            line += ",\(quote(key)):\(render(isSensitive(key) ? .string("[redacted]") : metadata[key]!))"
+        }
+        return line + "}\n"
     }
 
     static func isSensitive(_ key: String) -> Bool {
@@ -46,7 +51,15 @@ public struct JSONLogHandler: LogHandler {
         switch value {
         case .string(let text): quote(text)
         case .stringConvertible(let value):
-            if let number = value as? any BinaryInteger { "\(number)" } else { quote(value.description) }
+            if let number = value as? any BinaryInteger {
+                "\(number)"
+            } else if let number = value as? Double, number.isFinite {
+                "\(number)"
+            } else if let flag = value as? Bool {
+                "\(flag)"
+            } else {
+                quote(value.description)
+            }
         case .array(let values): "[" + values.map(render).joined(separator: ",") + "]"
         case .dictionary(let entries):
             "{" + entries.keys.sorted().map { "\(quote($0)):\(render(isSensitive($0) ? .string("[redacted]") : entries[$0]!))" }

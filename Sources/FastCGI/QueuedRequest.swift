@@ -1,0 +1,6 @@
+/// A complete request waiting for (or held by) a worker.
+struct QueuedRequest: Sendable {
+    let connectionID: UInt64
+    let request: FastCGIRequest
+    let cancellation: FastCGICancellation
+}

@@ -1,0 +1,32 @@
+import FastCGI
+import PortalAPI
+
+/// Translates between FastCGI's CGI parameters and the API's plain request and response values.
+enum FastCGIAdapter {
+    static func apiRequest(from request: FastCGIRequest) throws -> APIRequest {
+        let params = request.params
+        // nginx's $document_uri is already percent-decoded and normalised; REQUEST_URI is raw.
+        let rawURI = params["REQUEST_URI"] ?? params["DOCUMENT_URI"] ?? "/"
+        let path = String(rawURI.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        var headers: [String: String] = [:]
+        for (name, value) in params where name.hasPrefix("HTTP_") {
+            headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
+        }
+        if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
+        if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }
+        return APIRequest(
+            method: params["REQUEST_METHOD"] ?? "GET",
+            path: path.isEmpty ? "/" : path,
+            query: try APIRequest.parseQuery(params["QUERY_STRING"] ?? ""),
+            headers: headers,
+            body: request.body,
+            remoteAddress: params["REMOTE_ADDR"],
+            requestID: params["REQUEST_ID"].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) })
+    }
+
+    static func fastCGIResponse(from response: APIResponse) -> FastCGIResponse {
+        FastCGIResponse(status: response.status,
+                        headers: response.headers.map { FastCGIHeaderField(name: $0.name, value: $0.value) },
+                        body: response.body)
+    }
+}

@@ -1,0 +1,71 @@
+import FastCGI
+import Foundation
+import Logging
+import Portal
+import PortalAPI
+import Postgres
+
+/// Everything `portal-fcgi` reads at start, from the environment and/or `PORTAL_CONFIG`.
+struct ResponderConfiguration {
+    static let keys: Set<String> = [
+        "PORTAL_DATABASE_URL", "PORTAL_FCGI_LISTEN", "PORTAL_FCGI_SOCKET_MODE", "PORTAL_FCGI_SOCKET_GROUP",
+        "PORTAL_WORKERS", "PORTAL_QUEUE_CAPACITY", "PORTAL_MAX_CONNECTIONS", "PORTAL_MAX_BODY_BYTES", "PORTAL_MAX_PARAMS_BYTES",
+        "PORTAL_FIRST_BYTE_TIMEOUT_SECONDS", "PORTAL_RECORD_TIMEOUT_SECONDS", "PORTAL_IDLE_TIMEOUT_SECONDS",
+        "PORTAL_WRITE_TIMEOUT_SECONDS", "PORTAL_DRAIN_TIMEOUT_SECONDS", "PORTAL_LOG_LEVEL", "PORTAL_MAIL_DIR", "PORTAL_DIAGNOSTICS",
+    ]
+
+    var database: PostgresConfiguration
+    var server: FastCGIServerConfiguration
+    var api: APIConfiguration
+    var logLevel: Logger.Level
+
+    static func load(environment: [String: String]) throws -> ResponderConfiguration {
+        let source = try ConfigurationSource.load(environment: environment, file: environment["PORTAL_CONFIG"],
+                                                  prefix: "PORTAL_", knownKeys: keys)
+        let listen = try parseListen(source.string("PORTAL_FCGI_LISTEN", default: "127.0.0.1:9001")!,
+                                     mode: source.string("PORTAL_FCGI_SOCKET_MODE", default: "0660")!,
+                                     group: source.string("PORTAL_FCGI_SOCKET_GROUP"))
+        func duration(_ key: String, _ fallback: Double) throws -> Duration {
+            .milliseconds(Int(try source.seconds(key, default: fallback, range: 0.1...86_400) * 1000))
+        }
+        let server = FastCGIServerConfiguration(
+            listen: listen,
+            workerCount: try source.integer("PORTAL_WORKERS", default: 4, range: 1...256),
+            queueCapacity: try source.integer("PORTAL_QUEUE_CAPACITY", default: 64, range: 1...100_000),
+            maxConnections: try source.integer("PORTAL_MAX_CONNECTIONS", default: 1024, range: 1...65_536),
+            maxParamsBytes: try source.integer("PORTAL_MAX_PARAMS_BYTES", default: 64 * 1024, range: 1024...(1 << 20)),
+            maxBodyBytes: try source.integer("PORTAL_MAX_BODY_BYTES", default: 1 << 20, range: 0...(64 << 20)),
+            firstByteTimeout: try duration("PORTAL_FIRST_BYTE_TIMEOUT_SECONDS", 10),
+            recordTimeout: try duration("PORTAL_RECORD_TIMEOUT_SECONDS", 30),
+            idleTimeout: try duration("PORTAL_IDLE_TIMEOUT_SECONDS", 300),
+            writeTimeout: try duration("PORTAL_WRITE_TIMEOUT_SECONDS", 30),
+            drainTimeout: try duration("PORTAL_DRAIN_TIMEOUT_SECONDS", 30))
+        let levelText = source.string("PORTAL_LOG_LEVEL", default: "info")!
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw ConfigurationSource.Invalid(key: "PORTAL_LOG_LEVEL", reason: "expected trace, debug, info, notice, warning, error or critical")
+        }
+        return ResponderConfiguration(
+            database: PostgresConfiguration(conninfo: source.string("PORTAL_DATABASE_URL", default: "")!, applicationName: "portal-fcgi"),
+            server: server,
+            api: APIConfiguration(diagnosticsEnabled: try source.flag("PORTAL_DIAGNOSTICS", default: false)),
+            logLevel: level)
+    }
+
+    /// `unix:/path.sock` or `HOST:PORT`.
+    static func parseListen(_ text: String, mode: String, group: String?) throws -> FastCGIServerConfiguration.Listen {
+        if text.hasPrefix("unix:") {
+            let path = String(text.dropFirst(5))
+            guard path.hasPrefix("/") else {
+                throw ConfigurationSource.Invalid(key: "PORTAL_FCGI_LISTEN", reason: "a unix socket path must be absolute")
+            }
+            guard let bits = UInt16(mode, radix: 8), bits <= 0o777 else {
+                throw ConfigurationSource.Invalid(key: "PORTAL_FCGI_SOCKET_MODE", reason: "expected octal permissions such as 0660")
+            }
+            return .unix(path: path, mode: bits, group: group?.isEmpty == false ? group : nil)
+        }
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+            throw ConfigurationSource.Invalid(key: "PORTAL_FCGI_LISTEN", reason: "expected unix:/path or HOST:PORT, got \"\(text)\"")
+        }
+        return .tcp(host: String(text[..<colon]), port: port)
+    }
+}
