@@ -5,6 +5,8 @@
 /// appended since the last call, because consumed bytes are dropped on append.
 /// After an error the decoder stays failed: the stream cannot be resynchronised.
 public struct FastCGIRecordDecoder: Sendable {
+    private static let retainedCapacity = 16 * 1024
+
     private var buffer: [UInt8] = []
     private var readIndex = 0
     private var failure: FastCGIProtocolError?
@@ -48,7 +50,13 @@ public struct FastCGIRecordDecoder: Sendable {
         let content = Array(buffer[contentStart..<contentStart + Int(header.contentLength)])
         readIndex += header.recordByteCount
         if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+            // Keep a small buffer for the next read, but do not let an idle
+            // kept-alive connection hold on to the memory of a large upload.
+            if buffer.capacity > Self.retainedCapacity {
+                buffer = []
+            } else {
+                buffer.removeAll(keepingCapacity: true)
+            }
             readIndex = 0
         }
         return FastCGIRecord(type: header.type, requestID: header.requestID, content: content)

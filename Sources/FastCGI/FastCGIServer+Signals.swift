@@ -1,4 +1,3 @@
-import Dispatch
 import Glibc
 
 extension FastCGIServer {
@@ -8,24 +7,18 @@ extension FastCGIServer {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Maps SIGTERM/SIGINT to `stop(graceful: true)`; a second signal stops at once.
-    /// Also ignores SIGPIPE.
+    /// Maps SIGTERM/SIGINT (or the given signals) to `stop(graceful: true)`;
+    /// a second signal stops at once. Also ignores SIGPIPE. Call it once, early.
     public func installSignalHandlers(_ signals: [Int32] = [SIGTERM, SIGINT]) {
         Self.ignoreSIGPIPE()
-        for number in signals {
-            // The default action would kill the process before Dispatch sees the signal.
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in
-                self?.stopOnSignal(number)
-            }
-            source.resume()
-            signalRegistry.keep(source)
-        }
+        SignalForwarder.shared.subscribe(self, to: signals)
     }
 
-    private func stopOnSignal(_ number: Int32) {
-        let count = signalRegistry.countSignal()
+    func receivedStopSignal(_ number: Int32) {
+        let count = stopSignalCount.withLock {
+            $0 += 1
+            return $0
+        }
         let graceful = count == 1
         logger(FastCGILogEvent(level: .info, message: "stop signal received", fields: ["signal": "\(number)", "graceful": "\(graceful)"]))
         stop(graceful: graceful)

@@ -22,7 +22,7 @@ public final class FastCGIServer: Sendable {
     private let queue: RequestQueue
     private let lifecycle = Mutex(Lifecycle.idle)
     private let stoppedGroup = DispatchGroup()
-    let signalRegistry = SignalRegistry()
+    let stopSignalCount = Mutex(0)
 
     /// - Parameters:
     ///   - makeHandler: called once per worker thread, on that thread, with the

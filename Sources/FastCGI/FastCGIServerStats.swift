@@ -10,7 +10,7 @@ public struct FastCGIServerStats: Hashable, Sendable {
     public var maxQueueDepth = 0
     /// Workers currently inside the handler.
     public var busyWorkers = 0
-    /// Requests fully received (served, rejected or cancelled).
+    /// Complete requests handed to the queue, those answered 503 included.
     public var totalRequests = 0
     /// Requests answered 503 because the queue was full.
     public var rejectedRequests = 0

@@ -50,7 +50,8 @@ struct ListeningSocket: Sendable {
             throw .systemCall("socket", errno: errno)
         }
         // Bind under a umask that leaves the file owner-only, so it is never
-        // briefly accessible to others before chown/chmod below.
+        // briefly accessible to others before chown/chmod below. (umask is
+        // process-wide; this happens once, at start-up.)
         let previousMask = umask(0o177)
         let bindResult = UnixSocketAddress.bind(fd, address)
         let bindErrno = errno
