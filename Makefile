@@ -1,0 +1,43 @@
+# Thin entry points; the logic lives in scripts/.
+# `make up` runs the whole stack from .data/ (PostgreSQL :54329, http://127.0.0.1:8080).
+
+SHELL := /bin/bash
+RUN_DIR := .data
+PG_PORT := 54329
+HTTP_PORT := 8080
+
+.PHONY: help deps build up down status test bench
+
+help:
+	@echo "make up      install/check dependencies, build (release), start the stack in $(RUN_DIR)/"
+	@echo "make down    stop the stack"
+	@echo "make status  what runs, where"
+	@echo "make test    Swift tests + end-to-end tests on a throwaway stack"
+	@echo "make bench   wrk on /readyz against a pgbench baseline"
+	@echo "make build   swift build (debug)"
+
+# As root, install what is missing; otherwise only check and say what to install.
+deps:
+	@if [[ $$(id -u) -eq 0 ]]; then bash scripts/install-deps.sh; else bash scripts/install-deps.sh --check; fi
+
+build:
+	swift build
+
+up: deps
+	swift build -c release
+	bash scripts/stack.sh start $(RUN_DIR) --pg-port $(PG_PORT) --http-port $(HTTP_PORT) --demo --release
+	@echo
+	@echo "Portal: http://127.0.0.1:$(HTTP_PORT)   (mails land in $(RUN_DIR)/mail/, logs in $(RUN_DIR)/logs/)"
+	@echo "Stop with: make down"
+
+down:
+	bash scripts/stack.sh stop $(RUN_DIR)
+
+status:
+	bash scripts/stack.sh status $(RUN_DIR)
+
+test:
+	bash scripts/test.sh
+
+bench:
+	bash scripts/bench.sh

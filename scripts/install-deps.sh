@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Install what building, running and testing the portal needs on Debian.
+# As root: apt-get installs whatever is missing (idempotent, quiet).
+# Otherwise (or with --check): print the command to run and fail if
+# anything is missing.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+check_only=0
+case "${1:-}" in
+    --check) check_only=1 ;;
+    "") ;;
+    *) die "usage: $0 [--check]" ;;
+esac
+
+pkg_installed() {
+    [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true) == "install ok installed" ]]
+}
+
+missing=()
+
+# PostgreSQL server: any version will do (scripts locate its bindir).
+if ! find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/initdb' 2>/dev/null | grep -q .; then
+    missing+=(postgresql)
+fi
+pkg_installed postgresql-contrib || missing+=(postgresql-contrib)
+# Headers for the Swift system library targets (CLibPQ, CSodium).
+pkg_installed libpq-dev || missing+=(libpq-dev)
+pkg_installed libsodium-dev || missing+=(libsodium-dev)
+pkg_installed pkg-config || missing+=(pkg-config)
+# psql and pgbench are used by the scripts and the e2e tests.
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+# Any nginx flavour is fine; on Debian 12 nginx-light is nginx plus one module.
+[[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+
+# pytest for the python3 on PATH (it may be a pyenv one, which Debian's
+# python3-pytest would not serve).
+need_pytest=0
+python3 -c 'import pytest' >/dev/null 2>&1 || need_pytest=1
+
+if ((${#missing[@]} == 0 && need_pytest == 0)); then
+    log "all dependencies present"
+    exit 0
+fi
+
+if ((check_only)) || ! is_root; then
+    ((${#missing[@]})) && log "missing packages; run: sudo apt-get install -y ${missing[*]}"
+    ((need_pytest)) && log "pytest missing for $(command -v python3); run: python3 -m pip install --user pytest"
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+# One retry: a mirror hiccup should not fail a CI run.
+apt_get() {
+    apt-get "$@" || { sleep 5; apt-get "$@"; }
+}
+
+if ((${#missing[@]})); then
+    log "installing: ${missing[*]}"
+    apt_get update -qq
+    # Installing postgresql may create and start a system cluster on 5432;
+    # harmless: our clusters use their own ports and directories.
+    apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ((need_pytest)); then
+    log "installing pytest for $(command -v python3)"
+    if ! python3 -m pip install -q --disable-pip-version-check pytest; then
+        log "pip could not install pytest; trying Debian's python3-pytest"
+        apt_get update -qq
+        apt_get install -y -qq --no-install-recommends python3-pytest >/dev/null
+    fi
+    python3 -c 'import pytest' >/dev/null 2>&1 || die "pytest still not importable by $(command -v python3)"
+fi
+log "dependencies installed"
