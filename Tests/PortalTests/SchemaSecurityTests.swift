@@ -10,7 +10,8 @@ import TestSupport
         let (owned, bypass, superuser) = try await onDedicatedThread { () -> (Int, Bool, Bool) in
             let admin = try TestCluster.connectAsSuperuser()
             let owned: Int = try admin.query("""
-                SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = 'portal_app'
+                SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+                WHERE r.rolname = 'portal_app' AND c.relpersistence <> 't' -- other tests' temporary tables
                 """).first!.decode(0)
             let row = try admin.query("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = 'portal_app'").first!
             return (owned, try row.decode(0), try row.decode(1))

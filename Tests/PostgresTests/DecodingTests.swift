@@ -96,3 +96,30 @@ import TestSupport
         }
     }
 }
+
+@Suite struct TextArrayTests {
+    @Test func roundTripsTextArraysWithAwkwardElements() async throws {
+        let values = ["company", "a\"quote", "back\\slash", "comma,here", "{brace}", "", "NULL", "é"]
+        let (echoed, empty) = try await onDedicatedThread { () -> ([String], [String]) in
+            let connection = try TestCluster.connect(as: "portal_app")
+            let echoed = try connection.query("SELECT $1::text[]", [TextArray(values)]).first!.decode(0, as: TextArray.self).values
+            let empty = try connection.query("SELECT '{}'::text[]").first!.decode(0, as: TextArray.self).values
+            return (echoed, empty)
+        }
+        #expect(echoed == values)
+        #expect(empty == [])
+    }
+
+    @Test func refusesNullElements() async throws {
+        let error = try await onDedicatedThread { () -> PostgresDecodingError? in
+            let connection = try TestCluster.connect(as: "portal_app")
+            do {
+                _ = try connection.query("SELECT ARRAY['a', NULL]::text[] AS rights").first!.decode(0, as: TextArray.self)
+                return nil
+            } catch let error as PostgresDecodingError {
+                return error
+            }
+        }
+        #expect(error == PostgresDecodingError(column: "rights", kind: .invalidValue("NULL element in array")))
+    }
+}

@@ -6,7 +6,7 @@ import TestSupport
 /// Broken connections and cancellation, against the real server.
 @Suite struct RecoveryTests {
     static func terminate(_ pid: Int32) throws {
-        let admin = try TestCluster.connectAsSuperuser()
+        let admin = try TestCluster.connectAsSuperuser(database: "postgres")
         try admin.query("SELECT pg_terminate_backend($1::int4)", [pid])
         // Wait until the backend is really gone, so the test does not race its exit.
         for _ in 0..<100 {
@@ -34,25 +34,26 @@ import TestSupport
 
     @Test func failsTheStatementInFlightWithoutRerunningIt() async throws {
         let (kind, runs, recovered) = try await onDedicatedThread { () -> (PostgresError.Kind?, Int, Bool) in
-            let marker = "inflight_" + UUID().uuidString.prefix(8).lowercased()
-            let admin = try TestCluster.connectAsSuperuser()
-            try admin.execute("CREATE TABLE \(marker) (run int)")
-            try admin.execute("GRANT INSERT, SELECT ON \(marker) TO portal_app")
-            defer { _ = try? admin.execute("DROP TABLE \(marker)") }
+            // A database of its own, so the extra table is never seen by tests inspecting the schema.
+            try TestCluster.withScratchDatabase { database in
+                let admin = try TestCluster.connectAsSuperuser(database: database)
+                try admin.execute("CREATE TABLE inflight (run int)")
+                try admin.execute("GRANT INSERT, SELECT ON inflight TO portal_app")
 
-            let connection = try TestCluster.connect(as: "portal_app")
-            let pid = try #require(connection.backendPID)
-            after(0.3) { try? Self.terminate(pid) }
-            var kind: PostgresError.Kind?
-            do {
-                // Inserts a row, then sleeps: if it were silently re-run, a second row would appear.
-                try connection.query("WITH i AS (INSERT INTO \(marker) VALUES (1) RETURNING 1) SELECT pg_sleep(5) FROM i")
-            } catch let error as PostgresError {
-                kind = error.kind
+                let connection = try TestCluster.connect(as: "portal_app", database: database)
+                let pid = try #require(connection.backendPID)
+                after(0.3) { try? Self.terminate(pid) }
+                var kind: PostgresError.Kind?
+                do {
+                    // Inserts a row, then sleeps: if it were silently re-run, a row would remain.
+                    try connection.query("WITH i AS (INSERT INTO inflight VALUES (1) RETURNING 1) SELECT pg_sleep(5) FROM i")
+                } catch let error as PostgresError {
+                    kind = error.kind
+                }
+                let runs: Int = try admin.query("SELECT count(*) FROM inflight").first!.decode(0)
+                let recovered: Bool = try connection.query("SELECT true").first!.decode(0)
+                return (kind, runs, recovered)
             }
-            let runs: Int = try admin.query("SELECT count(*) FROM \(marker)").first!.decode(0)
-            let recovered: Bool = try connection.query("SELECT true").first!.decode(0)
-            return (kind, runs, recovered)
         }
         #expect(kind == .connectionLost)
         #expect(runs == 0) // the terminated statement's transaction never committed, and nothing re-ran it
