@@ -1,17 +1,23 @@
 import Foundation
 import Logging
+import Portal
 import Postgres
 
-/// The whole JSON API: routes requests to handlers and turns every failure into a problem
-/// response. One instance is shared by the worker threads; it holds no mutable state.
+/// The whole JSON API: routes requests to handlers, runs each in one transaction, and turns
+/// every failure into a problem response. Shared by the worker threads; holds no mutable state.
 public final class PortalApplication: Sendable {
-    private let router: Router<Handler>
+    private let router: Router<Endpoint>
     public let configuration: APIConfiguration
 
     public init(configuration: APIConfiguration) {
         self.configuration = configuration
-        var router = Router<Handler>()
+        var router = Router<Endpoint>()
         HealthEndpoints.register(in: &router, configuration: configuration)
+        AccountEndpoints.register(in: &router)
+        SessionEndpoints.register(in: &router)
+        ProfileEndpoints.register(in: &router)
+        StructureEndpoints.register(in: &router)
+        UserEndpoints.register(in: &router)
         if configuration.diagnosticsEnabled {
             DiagnosticsEndpoints.register(in: &router)
         }
@@ -31,13 +37,13 @@ public final class PortalApplication: Sendable {
             response = Problem.notFound.response
         case .methodNotAllowed(let allowed):
             response = Problem.methodNotAllowed(allowed: allowed).response
-        case .found(let handler, let pattern, let parameters):
+        case .found(let endpoint, let pattern, let parameters):
             route = pattern
-            do {
-                response = try handler(request, RequestContext(database: database, parameters: parameters, logger: logger))
-            } catch {
-                response = Self.problem(for: error, logger: logger).response
-            }
+            let context = RequestContext(
+                database: database, parameters: parameters,
+                origin: RequestOrigin(clientIP: request.remoteAddress, requestID: request.requestID, userAgent: request.header("user-agent")),
+                auth: configuration.auth, logger: logger)
+            response = Self.run(endpoint, request: request, context: context)
         }
         if request.method == "HEAD" { response.body = [] }
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000
@@ -48,20 +54,23 @@ public final class PortalApplication: Sendable {
         return response
     }
 
-    /// Maps an error to what the client may know. Details of unexpected errors go to the log only.
-    static func problem(for error: Error, logger: Logger) -> Problem {
-        switch error {
-        case let problem as Problem:
-            return problem
-        case let failure as ValidationFailureConvertible:
-            return .validation(failure.validationIssues)
-        case let error as PostgresError where error.kind == .connectionFailed || error.kind == .connectionLost
-            || error.kind == .poolTimeout || error.isCancellation:
-            logger.warning("database unavailable", metadata: ["error": .string(error.description)])
-            return .databaseUnavailable
-        default:
-            logger.error("unexpected error", metadata: ["error": .string(String(describing: error))])
-            return .internalError
+    /// One transaction per request. A problem that must keep its side effects (a failed login
+    /// is counted and audited) is answered from inside the transaction, so it commits; any
+    /// other error rolls everything back.
+    static func run(_ endpoint: Endpoint, request: APIRequest, context: RequestContext) -> APIResponse {
+        do {
+            guard endpoint.transactional else { return try endpoint.handler(request, context) }
+            return try context.database.transaction { _ in
+                do {
+                    return try endpoint.handler(request, context)
+                } catch {
+                    let problem = ProblemMapping.problem(for: error, logger: context.logger)
+                    if problem.keepsSideEffects { return problem.response }
+                    throw error
+                }
+            }
+        } catch {
+            return ProblemMapping.problem(for: error, logger: context.logger).response
         }
     }
 }

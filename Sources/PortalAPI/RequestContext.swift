@@ -1,18 +1,31 @@
 import Logging
+import Portal
 import Postgres
 
-/// What a handler gets besides the request: the worker's own database connection, the route's
-/// path parameters and a logger already tagged with the request id.
+/// What a handler gets besides the request: the worker's own database connection (inside the
+/// request's transaction), the route's path parameters, where the request came from, the
+/// authentication settings and a logger already tagged with the request id.
 public struct RequestContext {
     public let database: PostgresConnection
     public let parameters: [String: String]
+    public let origin: RequestOrigin
+    public let auth: AuthSettings
     public let logger: Logger
 
-    public init(database: PostgresConnection, parameters: [String: String], logger: Logger) {
-        self.database = database
-        self.parameters = parameters
-        self.logger = logger
+    /// A path parameter that must be a positive integer id; anything else is a 404 (no such resource).
+    func id(_ name: String) throws -> Int64 {
+        guard let text = parameters[name], let value = Int64(text), value > 0, String(value) == text else { throw Problem.notFound }
+        return value
     }
 }
 
 public typealias Handler = @Sendable (APIRequest, RequestContext) throws -> APIResponse
+
+/// A route's handler and whether it runs inside a transaction (all but the probes).
+public struct Endpoint: Sendable {
+    let handler: Handler
+    let transactional: Bool
+
+    static func transactional(_ handler: @escaping Handler) -> Endpoint { Endpoint(handler: handler, transactional: true) }
+    static func bare(_ handler: @escaping Handler) -> Endpoint { Endpoint(handler: handler, transactional: false) }
+}

@@ -35,16 +35,18 @@ extension Optional: PostgresBindable where Wrapped: PostgresBindable {
     }
 }
 
+// Integers go untyped, like strings: the server infers int2/int4/int8/numeric from context
+// (`bigint_col = $1`, `f(integer)`), where a fixed int8 would not cast down to integer.
 extension Int: PostgresBindable {
-    public var postgresBind: PostgresBind { .text(String(self), .int8) }
+    public var postgresBind: PostgresBind { .text(String(self), .unspecified) }
 }
 
 extension Int64: PostgresBindable {
-    public var postgresBind: PostgresBind { .text(String(self), .int8) }
+    public var postgresBind: PostgresBind { .text(String(self), .unspecified) }
 }
 
 extension Int32: PostgresBindable {
-    public var postgresBind: PostgresBind { .text(String(self), .int4) }
+    public var postgresBind: PostgresBind { .text(String(self), .unspecified) }
 }
 
 extension Bool: PostgresBindable {

@@ -25,7 +25,7 @@ import TestSupport
             let admin = try TestCluster.connectAsSuperuser()
             try admin.executeScript("CREATE ROLE \(role) LOGIN")
             defer { _ = try? admin.executeScript("DROP ROLE IF EXISTS \(role)") }
-            let client = APIClient(application: PortalApplication(configuration: APIConfiguration()),
+            let client = APIClient(application: PortalApplication(configuration: APIConfiguration(auth: testAuth)),
                                    database: try TestCluster.connect(as: role))
             try admin.executeScript("ALTER ROLE \(role) NOLOGIN")
             try admin.query("SELECT pg_terminate_backend($1::int4)", [client.database.backendPID!])

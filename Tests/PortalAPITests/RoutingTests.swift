@@ -23,7 +23,7 @@ import TestSupport
     @Test func diagnosticsDoNotExistUnlessEnabled() async throws {
         let (disabled, enabled) = try await onDedicatedThread { () -> (Int, Int) in
             (try APIClient().send("GET", "/api/v1/_diagnostics/sleep?seconds=0").status,
-             try APIClient(configuration: APIConfiguration(diagnosticsEnabled: true)).send("GET", "/api/v1/_diagnostics/sleep?seconds=0").status)
+             try APIClient(configuration: APIConfiguration(auth: testAuth, diagnosticsEnabled: true)).send("GET", "/api/v1/_diagnostics/sleep?seconds=0").status)
         }
         #expect(disabled == 404)
         #expect(enabled == 200)
@@ -32,7 +32,7 @@ import TestSupport
     @Test(arguments: ["seconds=abc", "seconds=31", "seconds=-1", "seconds=nan", "", "seconds=1&seconds=2"])
     func diagnosticsSleepRejectsBadInput(query: String) async throws {
         let response = try await onDedicatedThread {
-            try APIClient(configuration: APIConfiguration(diagnosticsEnabled: true)).send("GET", "/api/v1/_diagnostics/sleep?" + query)
+            try APIClient(configuration: APIConfiguration(auth: testAuth, diagnosticsEnabled: true)).send("GET", "/api/v1/_diagnostics/sleep?" + query)
         }
         #expect(response.status == 400)
         #expect(["invalid_seconds", "repeated_parameter"].contains(response.json["code"] as? String))

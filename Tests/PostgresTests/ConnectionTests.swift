@@ -84,7 +84,7 @@ import TestSupport
                 counts.append(try connection.query(count).first!.decode(0))
             }
             // A different parameter type is a different prepared statement.
-            try connection.query("SELECT $1::int + 1", ["41"])
+            try connection.query("SELECT $1::int + 1", [41.0])
             counts.append(try connection.query(count).first!.decode(0))
             return counts
         }

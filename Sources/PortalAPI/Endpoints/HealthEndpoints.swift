@@ -1,12 +1,12 @@
 /// Liveness, readiness and version: what load balancers and operators poll.
 enum HealthEndpoints {
-    static func register(in router: inout Router<Handler>, configuration: APIConfiguration) {
+    static func register(in router: inout Router<Endpoint>, configuration: APIConfiguration) {
         // Liveness never touches the database: a slow database must not get the process restarted.
-        router.add("GET", "/healthz") { _, _ in
+        router.add("GET", "/healthz", .bare { _, _ in
             try .json(["status": "ok"])
-        }
+        })
         // Readiness: exactly one round trip to PostgreSQL.
-        router.add("GET", "/readyz") { _, context in
+        router.add("GET", "/readyz", .bare { _, context in
             do {
                 try context.database.query("SELECT 1")
             } catch {
@@ -14,9 +14,9 @@ enum HealthEndpoints {
                 throw Problem.databaseUnavailable
             }
             return try .json(["status": "ready"])
-        }
-        router.add("GET", "/api/v1/version") { _, _ in
+        })
+        router.add("GET", "/api/v1/version", .bare { _, _ in
             try .json(["name": "espace-employeur", "version": configuration.version, "api": "v1"])
-        }
+        })
     }
 }

@@ -10,6 +10,8 @@ public struct Problem: Error, Sendable, Equatable {
     /// Field-level problems, for 422 answers.
     public var errors: [ValidationIssue]
     public var extraHeaders: [APIResponse.Header]
+    /// The request's transaction still commits (a failed attempt must stay counted and audited).
+    public var keepsSideEffects = false
 
     public init(status: Int, code: String, title: String, detail: String, errors: [ValidationIssue] = [],
                 extraHeaders: [APIResponse.Header] = []) {
@@ -20,6 +22,15 @@ public struct Problem: Error, Sendable, Equatable {
         self.errors = errors
         self.extraHeaders = extraHeaders
     }
+
+    public static let unauthenticated = Problem(status: 401, code: "unauthenticated", title: "Unauthorized",
+                                                detail: "Votre session a expiré ou vous n'êtes pas connecté. Veuillez vous connecter.")
+
+    public static let csrfRejected = Problem(status: 403, code: "csrf_token_invalid", title: "Forbidden",
+                                             detail: "Jeton de sécurité (X-CSRF-Token) absent ou invalide. Rechargez la page et réessayez.")
+
+    public static let passwordChangeRequired = Problem(status: 403, code: "password_change_required", title: "Forbidden",
+                                                       detail: "Vous devez changer votre mot de passe temporaire avant de continuer.")
 
     public static func badRequest(code: String, detail: String) -> Problem {
         Problem(status: 400, code: code, title: "Bad Request", detail: detail)

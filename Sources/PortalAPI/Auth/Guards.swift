@@ -1,0 +1,63 @@
+import Portal
+
+/// The signed-in user of a request.
+struct Caller {
+    let session: SessionService.ResolvedSession
+    let sessionToken: String
+    var userID: Int64 { session.userID }
+}
+
+/// Wrappers that run before a handler: a live session, the CSRF token on state-changing
+/// requests, the forced password change, and per-structure access.
+enum Guards {
+    static let stateChangingMethods: Set<String> = ["POST", "PUT", "PATCH", "DELETE"]
+
+    /// Needs a live session (401 otherwise). State-changing requests need the session's CSRF token
+    /// in `X-CSRF-Token` (403). While the temporary password is not changed, only the endpoints
+    /// that allow it answer (403 `password_change_required`).
+    static func authenticated(allowWhilePasswordChangeRequired: Bool = false,
+                              _ body: @escaping @Sendable (APIRequest, RequestContext, Caller) throws -> APIResponse) -> Endpoint {
+        .transactional { request, context in
+            guard let token = SessionCookie.value(in: request),
+                  let session = try SessionService(connection: context.database, settings: context.auth, origin: context.origin)
+                      .resolve(token: token) else {
+                throw Problem.unauthenticated
+            }
+            if stateChangingMethods.contains(request.method), !session.acceptsCSRFToken(request.header("x-csrf-token")) {
+                throw Problem.csrfRejected
+            }
+            if session.mustChangePassword, !allowWhilePasswordChangeRequired {
+                throw Problem.passwordChangeRequired
+            }
+            return try body(request, context, Caller(session: session, sessionToken: token))
+        }
+    }
+
+    /// Under `/api/v1/structures/{id}`: the caller's access to that structure is resolved once.
+    /// A structure the caller cannot see is a 404 (existence does not leak), a missing right a 403.
+    static func structure(_ right: Right?, principalOnly: Bool = false,
+                          _ body: @escaping @Sendable (APIRequest, RequestContext, Caller, AccessContext) throws -> APIResponse) -> Endpoint {
+        authenticated { request, context, caller in
+            let access = try AccessContext.resolve(userID: caller.userID, structureID: try context.id("id"), on: context.database)
+            if let right { try access.require(right) }
+            if principalOnly { try access.requirePrincipal() }
+            return try body(request, context, caller, access)
+        }
+    }
+}
+
+extension APIRequest {
+    /// `page` (from 1) and `page_size` (1...100) query parameters.
+    func page() throws -> Page {
+        func number(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+            guard let text = try queryValue(name) else { return fallback }
+            guard let value = Int(text), range.contains(value) else {
+                throw Problem.badRequest(code: "invalid_\(name)",
+                                         detail: "Le paramètre « \(name) » doit être un entier entre \(range.lowerBound) et \(range.upperBound).")
+            }
+            return value
+        }
+        return Page(number: try number("page", default: 1, range: 1...100_000),
+                    size: try number("page_size", default: 20, range: 1...Page.maximumSize))
+    }
+}
