@@ -42,7 +42,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "portalctl",
-            dependencies: ["Portal", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Portal", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Shared by the test targets: where the throwaway cluster is, scratch databases, threads.
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/Support"),

@@ -50,6 +50,7 @@ set_paths() { # DIR [create]
     PG_PIDFILE=$RUN/postgres.pid
     FCGI_PIDFILE=$RUN/portal-fcgi.pid
     NGINX_PIDFILE=$RUN/nginx.pid
+    MAILER_PIDFILE=$RUN/portal-mailer.pid
     STACK_ENV=$RUN/stack.env
 }
 
@@ -57,6 +58,8 @@ set_paths() { # DIR [create]
 load_config() {
     PG_PORT="" HTTP_PORT="" BUILD_MODE=debug DIAGNOSTICS=0 WORKERS=4 QUEUE=64
     DEMO=0 EPHEMERAL=0 NGINX_WORKERS=auto BIN_SOURCE=""
+    # Argon2id cost of the responder and portalctl: "minimal" only for throwaway test stacks.
+    PASSWORD_HASH=${PORTAL_PASSWORD_HASH:-interactive}
     if [[ -f $STACK_ENV ]]; then
         # shellcheck source=/dev/null
         source "$STACK_ENV"
@@ -72,7 +75,7 @@ save_config() {
     local v
     {
         echo "# written by scripts/stack.sh start; read by its other subcommands"
-        for v in PG_PORT HTTP_PORT BUILD_MODE DIAGNOSTICS WORKERS QUEUE DEMO EPHEMERAL NGINX_WORKERS BIN_SOURCE; do
+        for v in PG_PORT HTTP_PORT BUILD_MODE DIAGNOSTICS WORKERS QUEUE DEMO EPHEMERAL NGINX_WORKERS BIN_SOURCE PASSWORD_HASH; do
             printf '%s=%q\n' "$v" "${!v}"
         done
     } >"$STACK_ENV"
@@ -203,7 +206,7 @@ db_setup() {
     "$BIN_DIR/portalctl" migrate --database-url "$owner_url" --migrations "$REPO_ROOT/sql/migrations"
     if ((DEMO)); then
         log "seeding demo data"
-        "$BIN_DIR/portalctl" seed demo --database-url "$owner_url"
+        PORTAL_PASSWORD_HASH=$PASSWORD_HASH "$BIN_DIR/portalctl" seed demo --database-url "$owner_url"
     fi
 }
 
@@ -219,8 +222,26 @@ responder_env() {
         "PORTAL_MAX_BODY_BYTES=$MAX_BODY_BYTES"
         "PORTAL_DRAIN_TIMEOUT_SECONDS=$DRAIN_TIMEOUT_SECONDS"
         "PORTAL_LOG_LEVEL=${PORTAL_LOG_LEVEL:-info}"
-        "PORTAL_MAIL_DIR=$MAIL_DIR"
         "PORTAL_DIAGNOSTICS=$DIAGNOSTICS"
+        "PORTAL_PASSWORD_HASH=$PASSWORD_HASH"
+    )
+}
+
+# Starts "$@" as the service user with a clean environment plus the NAME=VALUE words before
+# `--`. The inner sh records its own pid and then execs the program, so PIDFILE holds the
+# program's pid whatever wraps it (runuser stays as its parent). Started in a subshell so that
+# this script is never its parent: a dead service must not linger as our zombie.
+spawn_service() { # PIDFILE LOGFILE [NAME=VALUE...] -- PROGRAM [ARGS...]
+    local pidfile=$1 logfile=$2
+    shift 2
+    local -a env=()
+    while [[ $1 != -- ]]; do env+=("$1"); shift; done
+    shift
+    # shellcheck disable=SC2016 # $$ and $@ belong to the inner sh
+    (
+        exec_as_service_user /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$RUN" LANG=C.UTF-8 \
+            "${env[@]}" /bin/sh -c 'echo $$ >"$0" && exec "$@"' "$pidfile" "$@" \
+            </dev/null >>"$logfile" 2>&1 &
     )
 }
 
@@ -238,17 +259,7 @@ responder_start() {
     # Not running, so a socket file left here is stale.
     rm -f "$FCGI_SOCK" "$FCGI_PIDFILE"
     log "starting portal-fcgi ($WORKERS workers, queue $QUEUE, diagnostics=$DIAGNOSTICS)"
-    # The inner sh records its own pid and then execs the responder, so the
-    # pid file holds the responder's pid whatever wraps it (runuser stays as
-    # its parent). Started in a subshell so that this script is never its
-    # parent: a dead responder must not linger as our zombie.
-    # shellcheck disable=SC2016 # $$ and $@ belong to the inner sh
-    (
-        exec_as_service_user /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$RUN" LANG=C.UTF-8 \
-            "${RESPONDER_ENV[@]}" \
-            /bin/sh -c 'echo $$ >"$0" && exec "$@"' "$FCGI_PIDFILE" "$BIN_DIR/portal-fcgi" \
-            </dev/null >>"$LOG_DIR/portal-fcgi.log" 2>&1 &
-    )
+    spawn_service "$FCGI_PIDFILE" "$LOG_DIR/portal-fcgi.log" "${RESPONDER_ENV[@]}" -- "$BIN_DIR/portal-fcgi"
     deadline=$((SECONDS + 60))
     pid=""
     while :; do
@@ -267,6 +278,27 @@ responder_start() {
         sleep 0.1
     done
     log "portal-fcgi listening on $FCGI_SOCK (pid $pid)"
+}
+
+# ---------------------------------------------------------------- mail sender
+
+# Delivers the outbox as .eml files into $MAIL_DIR, polling twice a second.
+mailer_start() {
+    local pid
+    if pid=$(live_pid "$MAILER_PIDFILE"); then
+        log "portal-mailer already running (pid $pid)"
+        return 0
+    fi
+    rm -f "$MAILER_PIDFILE"
+    log "starting the mail sender (mails land in $MAIL_DIR)"
+    spawn_service "$MAILER_PIDFILE" "$LOG_DIR/portal-mailer.log" \
+        "PORTAL_DATABASE_URL=host=$PG_SOCK port=$PG_PORT dbname=portal user=portal_worker" "PORTAL_MAIL_DIR=$MAIL_DIR" -- \
+        "$BIN_DIR/portalctl" mail deliver --watch --interval 0.5
+    wait_for 10 "portal-mailer pid file" live_pid "$MAILER_PIDFILE" || die "the mail sender did not start"
+}
+
+mailer_stop() {
+    stop_pidfile "$MAILER_PIDFILE" TERM 10 portal-mailer
 }
 
 responder_stop() {
@@ -368,10 +400,11 @@ cmd_start() {
     pg_running 2>/dev/null && running=$((running + 1))
     live_pid "$FCGI_PIDFILE" >/dev/null && running=$((running + 1))
     live_pid "$NGINX_PIDFILE" >/dev/null && running=$((running + 1))
+    live_pid "$MAILER_PIDFILE" >/dev/null && running=$((running + 1))
     if ((running > 0)) && [[ $old_pg != "$PG_PORT" || $old_http != "$HTTP_PORT" ]]; then
         die "$RUN is running with ports $old_pg/$old_http; stop it before changing ports"
     fi
-    if ((running == 3)); then
+    if ((running == 4)); then
         log "stack in $RUN already running; nothing to do"
         cmd_status_print
         return 0
@@ -383,6 +416,7 @@ cmd_start() {
     pg_start
     db_setup
     responder_start
+    mailer_start
     nginx_start
     wait_http_200 "http://127.0.0.1:$HTTP_PORT/healthz" 30 || {
         tail_log "$LOG_DIR/portal-fcgi.log"
@@ -402,6 +436,7 @@ cmd_stop() {
     load_config
     nginx_stop
     responder_stop
+    mailer_stop
     pg_stop
     log "stopped"
 }
@@ -409,7 +444,7 @@ cmd_stop() {
 cmd_status_print() {
     local pid state
     echo "Stack in $RUN:"
-    for name in postgres portal-fcgi nginx; do
+    for name in postgres portal-fcgi portal-mailer nginx; do
         if pid=$(live_pid "$RUN/$name.pid"); then state="running (pid $pid)"; else state="stopped"; fi
         printf '  %-12s %s\n' "$name" "$state"
     done
@@ -438,6 +473,7 @@ cmd_env() {
         PORTAL_TEST_MIGRATIONS_DIR "$REPO_ROOT/sql/migrations"
         PORTAL_E2E_BASE_URL "http://127.0.0.1:$HTTP_PORT"
         PORTAL_E2E_FCGI_SOCKET "$FCGI_SOCK"
+        PORTAL_E2E_MAIL_DIR "$MAIL_DIR"
         PORTAL_E2E_STACK "$SCRIPTS_DIR/stack.sh"
         PORTAL_E2E_WORKERS "$WORKERS"
         PORTAL_E2E_QUEUE "$QUEUE"

@@ -63,7 +63,8 @@ http_port=$(free_port)
 while [[ $http_port == "$pg_port" ]]; do http_port=$(free_port); done
 
 log "starting stack in $RUN (PostgreSQL :$pg_port, nginx :$http_port)"
-if ! bash "$SCRIPTS_DIR/stack.sh" start "$RUN" --pg-port "$pg_port" --http-port "$http_port" \
+# Cheapest Argon2id on the throwaway stack: the tests exercise hashing, not its cost.
+if ! PORTAL_PASSWORD_HASH=minimal bash "$SCRIPTS_DIR/stack.sh" start "$RUN" --pg-port "$pg_port" --http-port "$http_port" \
     --debug --diagnostics --workers 4 --queue 16 --ephemeral; then
     stack_failed=1
     warn "the stack did not start completely"

@@ -12,6 +12,7 @@ struct ResponderConfiguration {
         "PORTAL_WORKERS", "PORTAL_QUEUE_CAPACITY", "PORTAL_MAX_CONNECTIONS", "PORTAL_MAX_BODY_BYTES", "PORTAL_MAX_PARAMS_BYTES",
         "PORTAL_FIRST_BYTE_TIMEOUT_SECONDS", "PORTAL_RECORD_TIMEOUT_SECONDS", "PORTAL_IDLE_TIMEOUT_SECONDS",
         "PORTAL_WRITE_TIMEOUT_SECONDS", "PORTAL_DRAIN_TIMEOUT_SECONDS", "PORTAL_LOG_LEVEL", "PORTAL_MAIL_DIR", "PORTAL_DIAGNOSTICS",
+        "PORTAL_PASSWORD_HASH", "PORTAL_SESSION_IDLE_SECONDS", "PORTAL_SESSION_ABSOLUTE_SECONDS",
     ]
 
     var database: PostgresConfiguration
@@ -44,10 +45,22 @@ struct ResponderConfiguration {
         guard let level = Logger.Level(rawValue: levelText) else {
             throw ConfigurationSource.Invalid(key: "PORTAL_LOG_LEVEL", reason: "expected trace, debug, info, notice, warning, error or critical")
         }
+        let hasher: SecretHasher
+        switch source.string("PORTAL_PASSWORD_HASH", default: "interactive")! {
+        case "interactive": hasher = .interactive
+        // The cheapest Argon2id: only for throwaway test stacks, where hashing time would dominate.
+        case "minimal": hasher = .minimal
+        case let other:
+            throw ConfigurationSource.Invalid(key: "PORTAL_PASSWORD_HASH", reason: "expected interactive or minimal, got \"\(other)\"")
+        }
+        let auth = AuthSettings(
+            hasher: hasher,
+            sessionIdleSeconds: try source.integer("PORTAL_SESSION_IDLE_SECONDS", default: 30 * 60, range: 60...86_400),
+            sessionAbsoluteSeconds: try source.integer("PORTAL_SESSION_ABSOLUTE_SECONDS", default: 12 * 3600, range: 300...(30 * 86_400)))
         return ResponderConfiguration(
             database: PostgresConfiguration(conninfo: source.string("PORTAL_DATABASE_URL", default: "")!, applicationName: "portal-fcgi"),
             server: server,
-            api: APIConfiguration(diagnosticsEnabled: try source.flag("PORTAL_DIAGNOSTICS", default: false)),
+            api: APIConfiguration(auth: auth, diagnosticsEnabled: try source.flag("PORTAL_DIAGNOSTICS", default: false)),
             logLevel: level)
     }
 

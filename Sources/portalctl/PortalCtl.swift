@@ -10,7 +10,7 @@ struct PortalCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portalctl",
         abstract: "Administer the Espace Employeur database.",
-        subcommands: [Migrate.self, StructureCommand.self, Seed.self]
+        subcommands: [Migrate.self, StructureCommand.self, Seed.self, MailCommand.self]
     )
 
     static func main() {
@@ -69,9 +69,9 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
-    /// Argon2id cost; `PORTAL_HASH_PROFILE=minimal` is for throwaway test clusters only.
+    /// Argon2id cost; `PORTAL_PASSWORD_HASH=minimal` is for throwaway test clusters only.
     var hasher: SecretHasher {
-        ProcessInfo.processInfo.environment["PORTAL_HASH_PROFILE"] == "minimal" ? .minimal : .interactive
+        ProcessInfo.processInfo.environment["PORTAL_PASSWORD_HASH"] == "minimal" ? .minimal : .interactive
     }
 }
 

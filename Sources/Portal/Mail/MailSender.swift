@@ -22,6 +22,10 @@ public struct MailSender {
         public var retried = 0
         public var failed = 0
         public var abandonedClaims = 0
+
+        public init() {}
+
+        public var isEmpty: Bool { self == Report() }
     }
 
     let connection: PostgresConnection
