@@ -446,13 +446,13 @@ cmd_status_print() {
     echo "Stack in $RUN:"
     for name in postgres portal-fcgi portal-mailer nginx; do
         if pid=$(live_pid "$RUN/$name.pid"); then state="running (pid $pid)"; else state="stopped"; fi
-        printf '  %-12s %s\n' "$name" "$state"
+        printf '  %-14s %s\n' "$name" "$state"
     done
-    echo "  URL          http://127.0.0.1:$HTTP_PORT  (try /healthz, /readyz, /api/v1/version)"
-    echo "  PostgreSQL   psql -h $PG_SOCK -p $PG_PORT -U postgres portal"
-    echo "  mails        $MAIL_DIR/"
-    echo "  logs         $LOG_DIR/"
-    echo "  stop with    $SCRIPTS_DIR/stack.sh stop $RUN"
+    echo "  URL            http://127.0.0.1:$HTTP_PORT  (try /healthz, /readyz, /api/v1/version)"
+    echo "  PostgreSQL     psql -h $PG_SOCK -p $PG_PORT -U postgres portal"
+    echo "  mails          $MAIL_DIR/"
+    echo "  logs           $LOG_DIR/"
+    echo "  stop with      $SCRIPTS_DIR/stack.sh stop $RUN"
 }
 
 cmd_status() {
