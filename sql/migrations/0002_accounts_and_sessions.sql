@@ -191,6 +191,15 @@ CREATE FUNCTION auth_structure_candidate(p_client_number text, p_siren text)
     FROM structures s WHERE s.client_number = p_client_number AND s.siren = p_siren
 $$;
 
+-- True when this transaction recorded a successful check of the structure's security fields:
+-- the two functions below refuse to work without one, so even a compromised app role cannot
+-- become principal of a structure without its security code.
+CREATE FUNCTION auth_security_check_passed(p_structure_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM security_code_attempts a JOIN structures s ON s.client_number = a.client_number
+                   WHERE s.id = p_structure_id AND a.succeeded AND a.attempted_at = now())
+$$;
+
 -- Sign-up: a new user becomes the structure's principal. Returns NULL when the address already
 -- has an account (the caller then mails that address instead of revealing it).
 CREATE FUNCTION auth_create_principal(p_structure_id bigint, p_email text, p_last_name text, p_first_name text,
@@ -200,6 +209,9 @@ CREATE FUNCTION auth_create_principal(p_structure_id bigint, p_email text, p_las
 DECLARE
     v_user bigint;
 BEGIN
+    IF NOT auth_security_check_passed(p_structure_id) THEN
+        RAISE EXCEPTION 'security fields not checked' USING ERRCODE = 'insufficient_privilege';
+    END IF;
     INSERT INTO users (email, last_name, first_name, landline_phone, mobile_phone, job_title, password_hash,
                        must_change_password, default_structure_id, email_consent_at)
     VALUES (p_email, p_last_name, p_first_name, p_landline, p_mobile, p_job_title, p_password_hash, true,
@@ -218,13 +230,17 @@ $$;
 
 -- A principal attaches another structure (after the security fields were checked).
 CREATE FUNCTION auth_attach_structure(p_structure_id bigint) RETURNS void
-    LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF portal_current_user_id() IS NULL OR NOT auth_security_check_passed(p_structure_id) THEN
+        RAISE EXCEPTION 'security fields not checked' USING ERRCODE = 'insufficient_privilege';
+    END IF;
     INSERT INTO structure_access (structure_id, user_id, role, rights, granted_by)
-    SELECT p_structure_id, portal_current_user_id(), 'principal',
-           ARRAY['company', 'insured', 'health', 'ij', 'documents', 'requests'], portal_current_user_id()
-    WHERE portal_current_user_id() IS NOT NULL
+    VALUES (p_structure_id, portal_current_user_id(), 'principal',
+            ARRAY['company', 'insured', 'health', 'ij', 'documents', 'requests'], portal_current_user_id())
     ON CONFLICT (structure_id, user_id) DO UPDATE
-        SET role = 'principal', rights = EXCLUDED.rights, granted_by = EXCLUDED.granted_by, granted_at = now()
+        SET role = 'principal', rights = EXCLUDED.rights, granted_by = EXCLUDED.granted_by, granted_at = now();
+END
 $$;
 
 -- A principal creates a delegated user, or finds the existing account of that address.
@@ -234,20 +250,22 @@ CREATE FUNCTION admin_create_or_find_user(p_email text, p_last_name text, p_firs
     RETURNS TABLE (user_id bigint, created boolean)
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM structure_access WHERE user_id = portal_current_user_id() AND role = 'principal') THEN
+    IF NOT EXISTS (SELECT 1 FROM structure_access sa
+                   WHERE sa.user_id = portal_current_user_id() AND sa.role = 'principal') THEN
         RAISE EXCEPTION 'only a principal user may create users' USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN QUERY
-    INSERT INTO users (email, last_name, first_name, landline_phone, mobile_phone, job_title, password_hash, must_change_password)
+    INSERT INTO users AS u (email, last_name, first_name, landline_phone, mobile_phone, job_title, password_hash, must_change_password)
     VALUES (p_email, p_last_name, p_first_name, p_landline, p_mobile, p_job_title, p_password_hash, true)
     ON CONFLICT (email) DO NOTHING
-    RETURNING id, true;
+    RETURNING u.id, true;
     IF NOT FOUND THEN
-        RETURN QUERY SELECT id, false FROM users WHERE email = p_email;
+        RETURN QUERY SELECT u.id, false FROM users u WHERE u.email = p_email;
     END IF;
 END
 $$;
 
+REVOKE ALL ON FUNCTION auth_security_check_passed(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION auth_login_candidate(text), auth_register_login_failure(text, integer, integer, integer),
     auth_register_login_success(text), auth_resolve_session(bytea, integer), auth_set_password(text, boolean),
     auth_current_password_hash(), auth_request_password_reset(text, bytea, integer, text, text),

@@ -21,7 +21,8 @@ public enum AccountFailure: Error, Equatable, Sendable {
 
     public var keepsSideEffects: Bool {
         switch self {
-        case .securityFieldsMismatch, .securityChecksThrottled, .invalidCredentials, .loginLocked, .currentPasswordWrong: true
+        case .securityFieldsMismatch, .securityChecksThrottled, .structureHasPrincipal, .invalidCredentials, .loginLocked,
+             .currentPasswordWrong: true
         default: false
         }
     }

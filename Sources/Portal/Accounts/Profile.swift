@@ -26,7 +26,10 @@ public struct Profile: Sendable, Encodable {
     public static func load(userID: Int64, on connection: PostgresConnection) throws -> Profile {
         let row = try connection.query("""
             SELECT id, email, last_name, first_name, landline_phone, mobile_phone, job_title, must_change_password,
-                   default_structure_id
+                   -- a default that was revoked since is no default any more
+                   CASE WHEN EXISTS (SELECT 1 FROM structure_access a WHERE a.user_id = users.id
+                                     AND a.structure_id = users.default_structure_id)
+                        THEN default_structure_id END AS default_structure_id
             FROM users WHERE id = $1
             """, [userID]).first!
         return Profile(id: try row.decode("id"), email: try row.decode("email"), lastName: try row.decode("last_name"),

@@ -37,7 +37,7 @@ public struct SessionService {
 
     public func login(email rawEmail: String, password: String) throws -> IssuedSession {
         // A malformed address goes through the same steps: it simply matches no account.
-        let email = FieldRules.normalizedEmail(rawEmail) ?? rawEmail.lowercased().prefix(254).description
+        let email = FieldRules.normalizedEmail(rawEmail) ?? rawEmail.lowercased().prefix(codePoints: 254)
         let candidate = try connection.query("SELECT user_id, password_hash, locked_seconds FROM auth_login_candidate($1)", [email]).first!
         if let lockedSeconds: Int = try candidate.decode("locked_seconds") {
             try AuditTrail.record("session.login", outcome: .failure, actor: nil,
@@ -108,7 +108,7 @@ public struct SessionService {
 
     /// Always behaves the same, whether the address has an account or not.
     public func requestPasswordReset(email rawEmail: String) throws {
-        let email = FieldRules.normalizedEmail(rawEmail) ?? rawEmail.lowercased().prefix(254).description
+        let email = FieldRules.normalizedEmail(rawEmail) ?? rawEmail.lowercased().prefix(codePoints: 254)
         let token = Secrets.token()
         let mail = MailTemplates.passwordReset(to: email, token: token, ttlMinutes: settings.passwordResetTTLSeconds / 60)
         try connection.execute("SELECT auth_request_password_reset($1, $2, $3, $4, $5)",

@@ -44,6 +44,7 @@ public struct UserAdministration {
 
     /// Users with access to the structures I administer, with their grants on those structures only.
     public func users() throws -> [ManagedUser] {
+        try requireAdministersAny()
         let rows = try connection.query("""
             SELECT u.id, u.email, u.last_name, u.first_name, u.job_title, a.structure_id, a.role, a.rights
             FROM structure_access a JOIN users u ON u.id = a.user_id
@@ -76,6 +77,7 @@ public struct UserAdministration {
     /// Creates a delegated user (temporary password mailed) or, if the address has an account,
     /// adds the grants to it. Every structure granted must be one the caller administers.
     public func createDelegatedUser(_ identity: Identity, grants: [Int64: Set<Right>]) throws -> Created {
+        try requireAdministersAny()
         for structureID in grants.keys.sorted() { try requireAdministered(structureID) }
         let password = Secrets.temporaryPassword()
         let row = try connection.query("SELECT user_id, created FROM admin_create_or_find_user($1, $2, $3, $4, $5, $6, $7)",
@@ -85,7 +87,9 @@ public struct UserAdministration {
         let created: Bool = try row.decode("created")
         guard userID != principalID else { throw AccountFailure.cannotChangeOwnPrincipalRole }
         for (structureID, rights) in grants.sorted(by: { $0.key < $1.key }) {
-            try setGrant(userID: userID, structureID: structureID, rights: rights, audit: false)
+            // The account may not be visible to the principal yet (new, or another structure's): it is
+            // the one admin_create_or_find_user just returned, so no visibility check.
+            try writeGrant(userID: userID, structureID: structureID, rights: rights)
         }
         let inviter = try connection.query("SELECT first_name || ' ' || last_name FROM users WHERE id = $1",
                                            [principalID]).first!.decode(0, as: String.self)
@@ -100,24 +104,27 @@ public struct UserAdministration {
     }
 
     /// Sets a delegated user's rights on one structure (creating the grant if needed).
-    public func setGrant(userID: Int64, structureID: Int64, rights: Set<Right>, audit: Bool = true) throws {
+    public func setGrant(userID: Int64, structureID: Int64, rights: Set<Right>) throws {
         try requireAdministered(structureID)
+        // Only users the principal can already see (those of their structures) can be granted here.
+        let visible: Bool = try connection.query("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)", [userID]).first!.decode(0)
+        guard visible else { throw AccountFailure.notAdministered }
+        try writeGrant(userID: userID, structureID: structureID, rights: rights)
+        try AuditTrail.record("user.grant", actor: principalID, structureID: structureID,
+                              details: ["user_id": String(userID), "rights": rights.sorted().map(\.rawValue).joined(separator: ",")],
+                              origin: origin, on: connection)
+    }
+
+    private func writeGrant(userID: Int64, structureID: Int64, rights: Set<Right>) throws {
         guard userID != principalID else { throw AccountFailure.cannotChangeOwnPrincipalRole }
         let isPrincipal: Bool = try connection.query(
             "SELECT EXISTS (SELECT 1 FROM structure_access WHERE user_id = $1 AND structure_id = $2 AND role = 'principal')",
             [userID, structureID]).first!.decode(0)
         guard !isPrincipal else { throw AccountFailure.notAdministered }
-        let userExists: Bool = try connection.query("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)", [userID]).first!.decode(0)
-        guard userExists else { throw AccountFailure.notAdministered }
         try connection.execute("""
             INSERT INTO structure_access (structure_id, user_id, role, rights, granted_by) VALUES ($1, $2, 'delegated', $3, $4)
             ON CONFLICT (structure_id, user_id) DO UPDATE SET rights = EXCLUDED.rights, granted_by = EXCLUDED.granted_by, granted_at = now()
             """, [structureID, userID, TextArray(rights.sorted().map(\.rawValue)), principalID])
-        if audit {
-            try AuditTrail.record("user.grant", actor: principalID, structureID: structureID,
-                                  details: ["user_id": String(userID), "rights": rights.sorted().map(\.rawValue).joined(separator: ",")],
-                                  origin: origin, on: connection)
-        }
     }
 
     /// Removes a delegated user's access to one structure; effective on their next request.
@@ -131,10 +138,20 @@ public struct UserAdministration {
                               origin: origin, on: connection)
     }
 
+    /// 404 for a structure the caller cannot see, 403 `principal_only` for one they see as a delegate.
     private func requireAdministered(_ structureID: Int64) throws {
-        let administered: Bool = try connection.query(
-            "SELECT EXISTS (SELECT 1 FROM structure_access WHERE user_id = $1 AND structure_id = $2 AND role = 'principal')",
-            [principalID, structureID]).first!.decode(0)
-        guard administered else { throw AccountFailure.notAdministered }
+        let role: String? = try connection.query("SELECT role FROM structure_access WHERE user_id = $1 AND structure_id = $2",
+                                                 [principalID, structureID]).first?.decode(0)
+        switch role {
+        case "principal": return
+        case nil: throw AccessContext.Denial.invisible
+        default: throw AccessContext.Denial.principalOnly
+        }
+    }
+
+    private func requireAdministersAny() throws {
+        let administers: Bool = try connection.query(
+            "SELECT EXISTS (SELECT 1 FROM structure_access WHERE user_id = $1 AND role = 'principal')", [principalID]).first!.decode(0)
+        guard administers else { throw AccessContext.Denial.principalOnly }
     }
 }

@@ -9,8 +9,8 @@ public struct RequestOrigin: Sendable {
 
     public init(clientIP: String?, requestID: String?, userAgent: String?) {
         self.clientIP = clientIP.flatMap { Self.isIPAddress($0) ? $0 : nil }
-        self.requestID = requestID.map { String($0.prefix(64)) }
-        self.userAgent = userAgent.map { String($0.prefix(512)) }
+        self.requestID = requestID.map { $0.prefix(codePoints: 64) }
+        self.userAgent = userAgent.map { $0.prefix(codePoints: 512) }
     }
 
     public static let unknown = RequestOrigin(clientIP: nil, requestID: nil, userAgent: nil)

@@ -30,7 +30,7 @@ public enum FieldRules {
         if value.isEmpty {
             return .failure(ValidationIssue(field: field, code: "required", message: "\(label) est obligatoire."))
         }
-        if value.count > maxLength {
+        if value.codePointCount > maxLength {
             return .failure(ValidationIssue(field: field, code: "too_long", message: "\(label) ne doit pas dépasser \(maxLength) caractères."))
         }
         let unsafe = value.unicodeScalars.contains { scalar in

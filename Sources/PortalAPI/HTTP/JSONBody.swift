@@ -43,7 +43,7 @@ final class JSONBody {
             if required { issues.append(ValidationIssue(field: key, code: "required", message: "Ce champ est obligatoire.")) }
             return nil
         case .string(let value)?:
-            if value.count > maxLength {
+            if value.codePointCount > maxLength {
                 issues.append(ValidationIssue(field: key, code: "too_long", message: "Ce champ ne doit pas dépasser \(maxLength) caractères."))
                 return nil
             }
