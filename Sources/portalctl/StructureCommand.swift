@@ -49,7 +49,7 @@ struct StructureCommand: ParsableCommand {
         func run() throws {
             do {
                 guard CompanyIdentifiers.isValidClientNumber(clientNumber) else {
-                    throw CommandFailure.usage("client_number: Le numéro client doit comporter 7 chiffres.")
+                    throw CommandFailure.usage("client_number: Le numéro client comporte 7 caractères (chiffres et lettres majuscules).")
                 }
                 let connection = try database.connect()
                 let created = try StructureAdministration(connection: connection, hasher: database.hasher)

@@ -22,11 +22,14 @@ import Testing
         #expect(!CompanyIdentifiers.isValidSIRET("35600000000039"))
     }
 
-    @Test func clientNumbersAreSevenDigits() {
+    @Test func clientNumbersAreSevenDigitsOrCapitals() {
         #expect(CompanyIdentifiers.isValidClientNumber("1234567"))
         #expect(!CompanyIdentifiers.isValidClientNumber("123456"))
         #expect(!CompanyIdentifiers.isValidClientNumber("12345678"))
         #expect(!CompanyIdentifiers.isValidClientNumber("12345a7"))
+        #expect(CompanyIdentifiers.isValidClientNumber("12345A7"))
+        #expect(!CompanyIdentifiers.isValidClientNumber("12345É7"))
+        #expect(!CompanyIdentifiers.isValidClientNumber("１２３４５６７"))
     }
 }
 

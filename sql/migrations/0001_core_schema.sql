@@ -13,7 +13,7 @@ CREATE FUNCTION portal_current_user_id() RETURNS bigint
 
 CREATE TABLE structures (
     id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    client_number       text NOT NULL UNIQUE CHECK (client_number ~ '^[0-9]{7}$'),
+    client_number       text NOT NULL UNIQUE CHECK (client_number ~ '^[0-9A-Z]{7}$'),
     siren               text NOT NULL CHECK (siren ~ '^[0-9]{9}$'),
     siret               text NOT NULL CHECK (siret ~ '^[0-9]{14}$' AND left(siret, 9) = siren),
     name                text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),

@@ -32,7 +32,7 @@ public struct StructureAdministration {
             var issues: [ValidationIssue] = []
             if !CompanyIdentifiers.isValidClientNumber(clientNumber) {
                 issues.append(ValidationIssue(field: "client_number", code: "invalid_client_number",
-                                              message: "Le numéro client doit comporter 7 chiffres."))
+                                              message: "Le numéro client comporte 7 caractères (chiffres et lettres majuscules)."))
             }
             if !CompanyIdentifiers.isValidSIREN(siren) {
                 issues.append(ValidationIssue(field: "siren", code: "invalid_siren",
@@ -90,7 +90,7 @@ public struct StructureAdministration {
     public func resetSecurityCode(clientNumber: String) throws -> Created {
         guard CompanyIdentifiers.isValidClientNumber(clientNumber) else {
             throw ValidationFailure([ValidationIssue(field: "client_number", code: "invalid_client_number",
-                                                     message: "Le numéro client doit comporter 7 chiffres.")])
+                                                     message: "Le numéro client comporte 7 caractères (chiffres et lettres majuscules).")])
         }
         let code = SecurityCode.generate()
         let hash = try hasher.hash(SecurityCode.normalize(code))

@@ -32,8 +32,8 @@ public enum CompanyIdentifiers {
         return luhnIsValid(text)
     }
 
-    /// OCSO client numbers are the seven digits printed on contracts.
+    /// OCSO client numbers: exactly seven characters, digits and capital letters (batch file spec §1).
     public static func isValidClientNumber(_ text: String) -> Bool {
-        isDigits(text, count: 7)
+        text.utf8.count == 7 && text.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) }
     }
 }

@@ -27,12 +27,14 @@ enum AccountEndpoints {
 
     /// The three security fields, checked for shape before anything touches the database.
     static func securityFields(from body: JSONBody) -> AccountService.SecurityFields? {
-        let clientNumber = body.string("client_number", required: true, maxLength: 32)
+        // People type it as they read it; the stored form is upper case.
+        let clientNumber = body.string("client_number", required: true, maxLength: 32)?
+            .trimmingCharacters(in: .whitespaces).uppercased()
         let siren = body.string("siren", required: true, maxLength: 32)
         let code = body.string("security_code", required: true, maxLength: 64)
         if let clientNumber, !CompanyIdentifiers.isValidClientNumber(clientNumber) {
             body.record(ValidationIssue(field: "client_number", code: "invalid_client_number",
-                                        message: "Le numéro client comporte 7 chiffres (les 7 premiers caractères de votre numéro OCSO)."))
+                                        message: "Le numéro client comporte 7 caractères : les 7 premiers de votre numéro OCSO."))
         }
         if let siren, !CompanyIdentifiers.isValidSIREN(siren) {
             body.record(ValidationIssue(field: "siren", code: "invalid_siren", message: "Le SIREN comporte 9 chiffres et une clé valide."))
