@@ -18,6 +18,10 @@ public final class PortalApplication: Sendable {
         ProfileEndpoints.register(in: &router)
         StructureEndpoints.register(in: &router)
         UserEndpoints.register(in: &router)
+        EmployerEndpoints.register(in: &router)
+        InsuredEndpoints.register(in: &router)
+        IJEndpoints.register(in: &router)
+        DocumentEndpoints.register(in: &router)
         if configuration.diagnosticsEnabled {
             DiagnosticsEndpoints.register(in: &router)
         }
@@ -26,7 +30,10 @@ public final class PortalApplication: Sendable {
 
     /// Answers one request. Never throws: unexpected errors become a logged 500, and an
     /// unavailable database a 503.
-    public func handle(_ request: APIRequest, database: PostgresConnection, logger baseLogger: Logger) -> APIResponse {
+    /// A streamed body goes to `stream`; the returned value then only says it was streamed
+    /// (`streamed`, and `streamFailed` if an error came after the head was sent).
+    public func handle(_ request: APIRequest, database: PostgresConnection, stream: ResponseStream = BufferedResponseStream(),
+                       logger baseLogger: Logger) -> APIResponse {
         var logger = baseLogger
         logger[metadataKey: "request_id"] = request.requestID.map { .string($0) }
         let started = DispatchTime.now()
@@ -42,8 +49,11 @@ public final class PortalApplication: Sendable {
             let context = RequestContext(
                 database: database, parameters: parameters,
                 origin: RequestOrigin(clientIP: request.remoteAddress, requestID: request.requestID, userAgent: request.header("user-agent")),
-                auth: configuration.auth, logger: logger)
+                auth: configuration.auth, logger: logger, stream: stream)
             response = Self.run(endpoint, request: request, context: context)
+            if response.streamed, let buffered = stream as? BufferedResponseStream {
+                response = buffered.response(failed: response.streamFailed)
+            }
         }
         if request.method == "HEAD" { response.body = [] }
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000
@@ -70,7 +80,12 @@ public final class PortalApplication: Sendable {
                 }
             }
         } catch {
-            return ProblemMapping.problem(for: error, logger: context.logger).response
+            let problem = ProblemMapping.problem(for: error, logger: context.logger)
+            guard context.stream.started else { return problem.response }
+            // Once the head is out the status cannot change: the response must be cut short.
+            var failed = APIResponse.streamed
+            failed.streamFailed = true
+            return failed
         }
     }
 }

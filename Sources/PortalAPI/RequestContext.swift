@@ -11,6 +11,14 @@ public struct RequestContext {
     public let origin: RequestOrigin
     public let auth: AuthSettings
     public let logger: Logger
+    /// For large bodies sent in chunks (CSV exports).
+    public let stream: ResponseStream
+
+    /// Records in the audit trail an action of the signed-in user on a structure (exports,
+    /// health details viewed): identifiers only, never the data itself.
+    func audit(_ action: String, _ access: AccessContext, _ details: [String: String] = [:]) throws {
+        try AuditTrail.record(action, actor: access.userID, structureID: access.structureID, details: details, origin: origin, on: database)
+    }
 
     /// A path parameter that must be a positive integer id; anything else is a 404 (no such resource).
     func id(_ name: String) throws -> Int64 {

@@ -73,3 +73,25 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 extension CalendarDate: PostgresBindable {
     public var postgresBind: PostgresBind { .text(description, .date) }
 }
+
+extension CalendarDate: Codable {
+    /// `"YYYY-MM-DD"` in JSON.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let date = CalendarDate(iso: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date"))
+        }
+        self = date
+    }
+
+    /// `dd/mm/yyyy`, as French users read dates.
+    public var french: String {
+        let parts = description.split(separator: "-")
+        return "\(parts[2])/\(parts[1])/\(parts[0])"
+    }
+}

@@ -36,3 +36,14 @@ public struct Cents: Hashable, Comparable, Sendable, CustomStringConvertible {
 extension Cents: PostgresBindable {
     public var postgresBind: PostgresBind { .text(description, .numeric) }
 }
+
+extension Cents: Encodable {
+    /// A decimal string in JSON (`"553.80"`): exact, and no client reads it as a float.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    /// `553,80` — the decimal comma of French spreadsheets.
+    public var frenchDecimal: String { description.replacingOccurrences(of: ".", with: ",") }
+}

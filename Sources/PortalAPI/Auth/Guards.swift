@@ -45,19 +45,3 @@ enum Guards {
         }
     }
 }
-
-extension APIRequest {
-    /// `page` (from 1) and `page_size` (1...100) query parameters.
-    func page() throws -> Page {
-        func number(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
-            guard let text = try queryValue(name) else { return fallback }
-            guard let value = Int(text), range.contains(value) else {
-                throw Problem.badRequest(code: "invalid_\(name)",
-                                         detail: "Le paramètre « \(name) » doit être un entier entre \(range.lowerBound) et \(range.upperBound).")
-            }
-            return value
-        }
-        return Page(number: try number("page", default: 1, range: 1...100_000),
-                    size: try number("page_size", default: 20, range: 1...Page.maximumSize))
-    }
-}

@@ -61,7 +61,10 @@ enum ProfileEndpoints {
         })
 
         router.add("GET", "/api/v1/me/history", Guards.authenticated { request, context, caller in
-            try .json(AuditTrail.history(.actor(caller.userID), page: try request.page(), on: context.database))
+            let query = QueryParameters(request, allowed: ["page", "page_size"])
+            let page = query.page()
+            try query.finish()
+            return try .json(AuditTrail.history(.actor(caller.userID), page: page, on: context.database))
         })
     }
 }

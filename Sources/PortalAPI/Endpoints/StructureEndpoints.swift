@@ -30,7 +30,10 @@ enum StructureEndpoints {
         })
 
         router.add("GET", "/api/v1/structures/{id}/history", Guards.structure(nil, principalOnly: true) { request, context, _, access in
-            try .json(AuditTrail.history(.structure(access.structureID), page: try request.page(), on: context.database))
+            let query = QueryParameters(request, allowed: ["page", "page_size"])
+            let page = query.page()
+            try query.finish()
+            return try .json(AuditTrail.history(.structure(access.structureID), page: page, on: context.database))
         })
     }
 }

@@ -14,6 +14,16 @@ public struct APIResponse: Sendable {
     public var status: Int
     public var headers: [Header]
     public var body: [UInt8]
+    /// The handler sent its response through the request's `ResponseStream`; this value only
+    /// says so (and whether it must be cut short because an error came after the head).
+    public var streamed = false
+    public var streamFailed = false
+
+    public static let streamed: APIResponse = {
+        var response = APIResponse(status: 200)
+        response.streamed = true
+        return response
+    }()
 
     public init(status: Int, headers: [Header] = [], body: [UInt8] = []) {
         self.status = status

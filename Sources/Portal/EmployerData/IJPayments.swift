@@ -1,0 +1,168 @@
+import Postgres
+
+/// "Indemnités journalières" (guide ch. 06): payments made to the structure, each with the
+/// indemnified periods it pays. Amounts are exact (numeric in the database, cents in Swift).
+public struct IJPayments {
+    let connection: PostgresConnection
+    let access: AccessContext
+
+    public init(connection: PostgresConnection, access: AccessContext) {
+        self.connection = connection
+        self.access = access
+    }
+
+    public enum Nature: String, Encodable, Sendable {
+        case sickness = "MAL"
+        case maternity = "MAT"
+        case paternity = "PAT"
+        case workAccident = "ATP"
+        case therapeuticPartTime = "TPT"
+
+        /// As the portal shows it.
+        public var label: String {
+            switch self {
+            case .sickness: "Ind.Jour. Maladie"
+            case .maternity: "Ind.Jour. Maternité"
+            case .paternity: "Ind.Jour. Paternité"
+            case .workAccident: "Ind.Jour. Accident du travail"
+            case .therapeuticPartTime: "Temps partiel thérapeutique"
+            }
+        }
+    }
+
+    public struct Filter: Sendable {
+        /// Payment date within [from, to].
+        public var from: CalendarDate?
+        public var to: CalendarDate?
+        /// Payments with at least one line for this matricule.
+        public var matricule: String?
+
+        public init(from: CalendarDate? = nil, to: CalendarDate? = nil, matricule: String? = nil) {
+            self.from = from
+            self.to = to
+            self.matricule = matricule
+        }
+    }
+
+    public struct Line: Encodable, Sendable {
+        public let lineNumber: Int
+        public let matricule: String
+        public let beneficiaryName: String
+        public let periodStart: CalendarDate
+        public let periodEnd: CalendarDate
+        public let nature: Nature
+        public let natureLabel: String
+        public let days: Int
+        public let ssDaily: Cents
+        public let otherMovement: Cents
+        public let insurerDaily: Cents
+        public let amount: Cents
+
+        enum CodingKeys: String, CodingKey {
+            case matricule, nature, days, amount
+            case lineNumber = "line_number"
+            case beneficiaryName = "beneficiary_name"
+            case periodStart = "period_start"
+            case periodEnd = "period_end"
+            case natureLabel = "nature_label"
+            case ssDaily = "ss_daily"
+            case otherMovement = "other_movement"
+            case insurerDaily = "insurer_daily"
+        }
+    }
+
+    public struct Payment: Encodable, Sendable {
+        public let id: Int64
+        public let reference: String
+        public let paymentDate: CalendarDate
+        public let amount: Cents
+        public let structureName: String
+        public let lines: [Line]
+
+        enum CodingKeys: String, CodingKey {
+            case id, reference, amount, lines
+            case paymentDate = "payment_date"
+            case structureName = "structure_name"
+        }
+    }
+
+    static let paymentsSQL = """
+        SELECT p.id, p.payment_ref, p.payment_date, p.amount, s.name AS structure_name, count(*) OVER () AS total
+        FROM ij_payments p JOIN structures s ON s.id = p.structure_id
+        WHERE p.structure_id = $1
+          AND ($2::date IS NULL OR p.payment_date >= $2)
+          AND ($3::date IS NULL OR p.payment_date <= $3)
+          AND ($4::text IS NULL OR EXISTS (
+                SELECT 1 FROM ij_payment_lines l JOIN insured_people i ON i.structure_id = l.structure_id AND i.id = l.insured_id
+                WHERE l.structure_id = p.structure_id AND l.payment_id = p.id AND i.matricule = $4))
+        ORDER BY p.payment_date DESC, p.id DESC
+        LIMIT $5 OFFSET $6
+        """
+
+    /// Newest first.
+    public func list(_ filter: Filter, page: Page) throws -> Paged<Payment> {
+        let rows = try connection.query(Self.paymentsSQL, [access.structureID, filter.from, filter.to, filter.matricule, page.size, page.offset])
+        var total = 0
+        var heads: [(Int64, String, CalendarDate, Cents, String)] = []
+        for row in rows {
+            total = try row.decode("total")
+            heads.append((try row.decode("id"), try row.decode("payment_ref"), try row.decode("payment_date"),
+                          try row.decode("amount"), try row.decode("structure_name")))
+        }
+        if heads.isEmpty, page.offset > 0 {
+            total = try connection.query(Self.paymentsSQL, [access.structureID, filter.from, filter.to, filter.matricule, 1, 0])
+                .first?.decode("total") ?? 0
+        }
+        let lines = try linesByPayment(heads.map(\.0))
+        return Paged(items: heads.map { Payment(id: $0.0, reference: $0.1, paymentDate: $0.2, amount: $0.3, structureName: $0.4,
+                                                lines: lines[$0.0] ?? []) }, page: page, total: total)
+    }
+
+    /// The latest payments, for the home page.
+    public func latest(_ count: Int) throws -> [Payment] {
+        try list(Filter(), page: Page(number: 1, size: count)).items
+    }
+
+    /// Every payment matching the filter, newest first, for exports.
+    public func forEach(_ filter: Filter, _ body: (Payment) throws -> Void) throws {
+        var number = 1
+        while true {
+            let page = try list(filter, page: Page(number: number, size: Page.maximumSize))
+            try page.items.forEach(body)
+            if page.items.count < Page.maximumSize { return }
+            number += 1
+        }
+    }
+
+    /// One payment, for its décompte.
+    public func payment(id: Int64) throws -> Payment? {
+        guard let row = try connection.query("""
+            SELECT p.id, p.payment_ref, p.payment_date, p.amount, s.name AS structure_name
+            FROM ij_payments p JOIN structures s ON s.id = p.structure_id WHERE p.structure_id = $1 AND p.id = $2
+            """, [access.structureID, id]).first else { return nil }
+        return Payment(id: try row.decode("id"), reference: try row.decode("payment_ref"), paymentDate: try row.decode("payment_date"),
+                       amount: try row.decode("amount"), structureName: try row.decode("structure_name"),
+                       lines: try linesByPayment([id])[id] ?? [])
+    }
+
+    private func linesByPayment(_ ids: [Int64]) throws -> [Int64: [Line]] {
+        guard !ids.isEmpty else { return [:] }
+        var result: [Int64: [Line]] = [:]
+        for row in try connection.query("""
+            SELECT l.payment_id, l.line_no, i.matricule, l.beneficiary_name, l.period_start, l.period_end, l.nature, l.days,
+                   l.ss_daily, l.other_movement, l.insurer_daily, l.amount
+            FROM ij_payment_lines l JOIN insured_people i ON i.structure_id = l.structure_id AND i.id = l.insured_id
+            WHERE l.structure_id = $1 AND l.payment_id = ANY ($2::text[]::bigint[])
+            ORDER BY l.payment_id, l.line_no
+            """, [access.structureID, TextArray(ids.map(String.init))]) {
+            let nature = Nature(rawValue: try row.decode("nature")) ?? .sickness
+            result[try row.decode("payment_id"), default: []].append(Line(
+                lineNumber: try row.decode("line_no"), matricule: try row.decode("matricule"),
+                beneficiaryName: try row.decode("beneficiary_name"), periodStart: try row.decode("period_start"),
+                periodEnd: try row.decode("period_end"), nature: nature, natureLabel: nature.label, days: try row.decode("days"),
+                ssDaily: try row.decode("ss_daily"), otherMovement: try row.decode("other_movement"),
+                insurerDaily: try row.decode("insurer_daily"), amount: try row.decode("amount")))
+        }
+        return result
+    }
+}
