@@ -36,6 +36,8 @@ command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# pdftotext/pdftoppm: tests read the text of generated PDFs.
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 
 # pytest for the python3 on PATH (it may be a pyenv one, which Debian's
 # python3-pytest would not serve).
