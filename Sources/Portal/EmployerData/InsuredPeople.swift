@@ -131,27 +131,26 @@ public struct InsuredPeople {
     }
 
     /// Insured people of the structure with at least one affiliation to a signed contract that
-    /// matches the filter; status over all their signed affiliations.
+    /// matches the filter; status over all their signed affiliations. One grouped pass over the
+    /// structure's affiliations, so the cost grows linearly with the structure, not quadratically.
     static let listSQL = """
-        SELECT p.id, p.matricule, p.last_name, p.first_name, s.status, count(*) OVER () AS total
-        FROM insured_people p
-        CROSS JOIN LATERAL (
-            SELECT \(Status.sql) AS status
+        WITH per_person AS (
+            SELECT a.insured_id, \(Status.sql) AS status,
+                   bool_or(($3::date IS NULL OR coalesce(a.end_date, 'infinity'::date) >= $3)
+                           AND ($4::date IS NULL OR a.entry_date <= $4)
+                           AND ($5::text IS NULL OR c.college = $5)
+                           AND ($6::text IS NULL OR c.kind = $6)) AS matches
             FROM affiliations a JOIN contracts c ON c.structure_id = a.structure_id AND c.id = a.contract_id
-            WHERE a.structure_id = p.structure_id AND a.insured_id = p.id AND c.signed
-        ) s
-        WHERE p.structure_id = $1
+            WHERE a.structure_id = $1 AND c.signed
+            GROUP BY a.insured_id
+        )
+        SELECT p.id, p.matricule, p.last_name, p.first_name, pp.status, count(*) OVER () AS total
+        FROM per_person pp JOIN insured_people p ON p.structure_id = $1 AND p.id = pp.insured_id
+        WHERE pp.matches
+          AND ($7::text = 'all' OR pp.status = $8)
           AND ($2::text IS NULL OR p.matricule LIKE upper($2) || '%'
                OR lower(p.last_name || ' ' || p.first_name) LIKE '%' || lower($2) || '%'
                OR lower(p.first_name || ' ' || p.last_name) LIKE '%' || lower($2) || '%')
-          AND EXISTS (
-            SELECT 1 FROM affiliations a JOIN contracts c ON c.structure_id = a.structure_id AND c.id = a.contract_id
-            WHERE a.structure_id = p.structure_id AND a.insured_id = p.id AND c.signed
-              AND ($3::date IS NULL OR coalesce(a.end_date, 'infinity'::date) >= $3)
-              AND ($4::date IS NULL OR a.entry_date <= $4)
-              AND ($5::text IS NULL OR c.college = $5)
-              AND ($6::text IS NULL OR c.kind = $6))
-          AND ($7::text = 'all' OR s.status = $8)
         """
 
     static func binds(_ structureID: Int64, _ filter: Filter) -> [any PostgresBindable] {
