@@ -16,6 +16,9 @@ final class Connection {
     struct InFlight {
         let requestID: UInt16
         let cancellation: FastCGICancellation
+        let flow: StreamFlow
+        /// Set by the first partial response: output changes are then reported to `flow`.
+        var isStreaming = false
     }
 
     let id: UInt64

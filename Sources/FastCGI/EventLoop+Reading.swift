@@ -10,7 +10,9 @@ extension EventLoop {
         }
         switch connection.state {
         case .open:
-            if revents & Int16(POLLOUT) != 0 {
+            // On HUP/ERR with output pending, the failing send is what notices the
+            // peer is gone: reading is paused while too much output is unread.
+            if revents & Int16(POLLOUT) != 0 || (revents & Int16(POLLHUP | POLLERR) != 0 && !connection.output.isEmpty) {
                 flush(connection, now: now)
             }
             if connection.isOpen, revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
@@ -84,7 +86,8 @@ extension EventLoop {
             case .dispatch(let request):
                 dispatch(request, from: connection, now: now)
             case .cancelInFlight:
-                cancelInFlight(of: connection, reason: "aborted")
+                // The peer gave up (ABORT_REQUEST): it is still owed an END_REQUEST.
+                cancelInFlight(of: connection, reason: "aborted", endRequestOwed: true)
             case .closeAfterFlush:
                 if connection.isOpen {
                     connection.state = .closeAfterFlush
@@ -98,9 +101,17 @@ extension EventLoop {
     func dispatch(_ request: FastCGIRequest, from connection: Connection, now: ContinuousClock.Instant) {
         counters.update { $0.totalRequests += 1 }
         let cancellation = FastCGICancellation()
-        let item = QueuedRequest(connectionID: connection.id, request: request, cancellation: cancellation)
+        let flow = StreamFlow(
+            connectionID: connection.id,
+            requestID: request.requestID,
+            highWaterMark: configuration.streamHighWaterMark,
+            writeTimeout: configuration.writeTimeout,
+            inbox: inbox,
+            cancellation: cancellation
+        )
+        let item = QueuedRequest(connectionID: connection.id, request: request, cancellation: cancellation, flow: flow)
         if queue.tryEnqueue(item) {
-            connection.inFlight = Connection.InFlight(requestID: request.requestID, cancellation: cancellation)
+            connection.inFlight = Connection.InFlight(requestID: request.requestID, cancellation: cancellation, flow: flow)
             return
         }
         counters.update { $0.rejectedRequests += 1 }

@@ -21,6 +21,7 @@ extension EventLoop {
     }
 
     func flush(_ connection: Connection, now: ContinuousClock.Instant) {
+        defer { reportStreamOutput(of: connection) }
         while !connection.output.isEmpty {
             let sent = connection.output.withUnreadBytes { bytes in
                 send(connection.fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
@@ -92,8 +93,33 @@ extension EventLoop {
         counters.update { $0.activeConnections -= 1 }
     }
 
-    func cancelInFlight(of connection: Connection, reason: String) {
-        guard let inFlight = connection.inFlight, inFlight.cancellation.markCancelled() else {
+    /// A streaming writer blocked on this connection's output re-checks it.
+    func reportStreamOutput(of connection: Connection) {
+        if let inFlight = connection.inFlight, inFlight.isStreaming {
+            inFlight.flow.outputChanged(buffered: connection.output.count)
+        }
+    }
+
+    /// Fires the request's cancellation and releases a writer blocked on its stream.
+    /// `endRequestOwed`: the peer aborted the request but the connection stays usable,
+    /// so a stream already begun is still ended with END_REQUEST.
+    func cancelInFlight(
+        of connection: Connection,
+        reason: String,
+        streamError: FastCGIStreamError = .cancelled,
+        endRequestOwed: Bool = false
+    ) {
+        guard let inFlight = connection.inFlight else {
+            return
+        }
+        // The cause first: a writer that notices the cancellation on its own (or
+        // through its `onCancel`, run on another thread) reports this cause and
+        // knows whether END_REQUEST is owed. Then the cancellation, so a writer
+        // released by `fail` finds it already fired.
+        inFlight.flow.prepareFailure(streamError, endRequestOwed: endRequestOwed)
+        let firstCancel = inFlight.cancellation.markCancelled()
+        inFlight.flow.fail(streamError)
+        guard firstCancel else {
             return
         }
         counters.update { $0.cancelledRequests += 1 }
@@ -106,7 +132,7 @@ extension EventLoop {
 
     /// The response can no longer be delivered: cancel, and drop it when it comes.
     func forgetInFlight(of connection: Connection, reason: String) {
-        cancelInFlight(of: connection, reason: reason)
+        cancelInFlight(of: connection, reason: reason, streamError: .connectionClosed)
         connection.inFlight = nil
     }
 
@@ -124,6 +150,10 @@ extension EventLoop {
             switch message {
             case let .completed(connectionID, requestID, bytes):
                 deliver(bytes, connectionID: connectionID, requestID: requestID)
+            case let .partial(connectionID, requestID, bytes):
+                deliverPartial(bytes, connectionID: connectionID, requestID: requestID)
+            case let .abort(connectionID, requestID):
+                abortStream(connectionID: connectionID, requestID: requestID)
             case .stop(let graceful):
                 beginStop(graceful: graceful)
             }
@@ -144,5 +174,45 @@ extension EventLoop {
         perform(connection.assembler.responseCompleted(), on: connection, now: now)
         connection.lastActivityAt = now
         settle(connection, now: now)
+    }
+
+    /// Part of a streamed response: queued and written like any output, the
+    /// request staying in flight. Dropped unless the request is still the
+    /// connection's current one (a gone request's writer has already failed).
+    func deliverPartial(_ bytes: [UInt8], connectionID: UInt64, requestID: UInt16) {
+        guard let connection = connections[connectionID],
+              connection.isOpen,
+              let inFlight = connection.inFlight,
+              inFlight.requestID == requestID
+        else {
+            return
+        }
+        let now = clock.now
+        connection.inFlight?.isStreaming = true
+        connection.enqueue(bytes, now: now)
+        inFlight.flow.appended(bytes.count, buffered: connection.output.count)
+        connection.lastActivityAt = now
+        settle(connection, now: now)
+    }
+
+    /// A streamed response cannot be completed: write what was already
+    /// produced, then close without END_REQUEST so the web server reports the
+    /// response as truncated rather than whole.
+    func abortStream(connectionID: UInt64, requestID: UInt16) {
+        guard let connection = connections[connectionID],
+              let inFlight = connection.inFlight,
+              inFlight.requestID == requestID
+        else {
+            return
+        }
+        log(.info, "streamed response abandoned, closing without END_REQUEST", [
+            "connection": "\(connection.id)",
+            "requestID": "\(requestID)",
+        ])
+        connection.inFlight = nil
+        if connection.isOpen {
+            connection.state = .closeAfterFlush
+        }
+        settle(connection, now: clock.now)
     }
 }

@@ -6,6 +6,10 @@ import Synchronization
 /// connection with `poll`, a bounded queue, and `workerCount` worker threads
 /// that run the application's handler.
 public final class FastCGIServer: Sendable {
+    /// Serves one request. Either returns the whole response, or streams it
+    /// through the `FastCGIResponseWriter` (the returned value is then ignored).
+    typealias Handler = (FastCGIRequest, FastCGICancellation, FastCGIResponseWriter) -> FastCGIResponse
+
     private enum Lifecycle {
         case idle
         case running(inbox: IOInbox, boundPort: UInt16?)
@@ -16,7 +20,7 @@ public final class FastCGIServer: Sendable {
     private static let workerExitGrace: DispatchTimeInterval = .seconds(5)
 
     public let configuration: FastCGIServerConfiguration
-    private let makeHandler: @Sendable (Int) -> (FastCGIRequest, FastCGICancellation) -> FastCGIResponse
+    private let makeHandler: @Sendable (Int) -> Handler
     let logger: @Sendable (FastCGILogEvent) -> Void
     private let counters = ServerCounters()
     private let queue: RequestQueue
@@ -27,10 +31,12 @@ public final class FastCGIServer: Sendable {
     /// - Parameters:
     ///   - makeHandler: called once per worker thread, on that thread, with the
     ///     worker index; the returned closure then serves every request of that worker.
+    ///     It may return a whole response, or send the head and then the body
+    ///     in chunks through the `FastCGIResponseWriter` (see there).
     ///   - logger: receives operational events; never request params or bodies.
     public init(
         configuration: FastCGIServerConfiguration,
-        makeHandler: @escaping @Sendable (Int) -> (FastCGIRequest, FastCGICancellation) -> FastCGIResponse,
+        makeHandler: @escaping @Sendable (Int) -> (FastCGIRequest, FastCGICancellation, FastCGIResponseWriter) -> FastCGIResponse,
         logger: @escaping @Sendable (FastCGILogEvent) -> Void = { _ in }
     ) {
         self.configuration = configuration

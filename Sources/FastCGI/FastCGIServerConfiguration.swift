@@ -27,6 +27,9 @@ public struct FastCGIServerConfiguration: Sendable {
     public var writeTimeout: Duration
     /// On graceful stop, the longest wait for queued and running requests.
     public var drainTimeout: Duration
+    /// Streamed responses (`FastCGIResponseWriter`): a write blocks while more
+    /// than this many bytes of the connection's output wait for the socket.
+    public var streamHighWaterMark: Int
 
     public init(
         listen: Listen,
@@ -39,7 +42,8 @@ public struct FastCGIServerConfiguration: Sendable {
         recordTimeout: Duration = .seconds(30),
         idleTimeout: Duration = .seconds(300),
         writeTimeout: Duration = .seconds(30),
-        drainTimeout: Duration = .seconds(30)
+        drainTimeout: Duration = .seconds(30),
+        streamHighWaterMark: Int = 256 * 1024
     ) {
         self.listen = listen
         self.workerCount = workerCount
@@ -52,6 +56,7 @@ public struct FastCGIServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.writeTimeout = writeTimeout
         self.drainTimeout = drainTimeout
+        self.streamHighWaterMark = streamHighWaterMark
     }
 
     /// Rejects values the server cannot work with.
@@ -66,6 +71,7 @@ public struct FastCGIServerConfiguration: Sendable {
         try require(maxConnections >= 1, "maxConnections must be at least 1")
         try require(maxParamsBytes >= 1, "maxParamsBytes must be at least 1")
         try require(maxBodyBytes >= 0, "maxBodyBytes must not be negative")
+        try require(streamHighWaterMark >= 1, "streamHighWaterMark must be at least 1")
         let timeouts = [firstByteTimeout, recordTimeout, idleTimeout, writeTimeout, drainTimeout]
         try require(timeouts.allSatisfy { $0 > .zero }, "timeouts must be positive")
     }

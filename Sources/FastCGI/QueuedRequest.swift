@@ -3,4 +3,6 @@ struct QueuedRequest: Sendable {
     let connectionID: UInt64
     let request: FastCGIRequest
     let cancellation: FastCGICancellation
+    /// Shared with the I/O thread for a streamed response.
+    let flow: StreamFlow
 }

@@ -12,6 +12,14 @@ enum ResponseEncoder {
         return bytes
     }
 
+    /// End of a streamed response: the empty STDOUT record, then END_REQUEST.
+    static func streamEnd(requestID: UInt16) -> [UInt8] {
+        var bytes: [UInt8] = []
+        FastCGIRecord.appendRecord(type: .stdout, requestID: requestID, content: [], to: &bytes)
+        appendEndRequest(requestID: requestID, protocolStatus: .requestComplete, to: &bytes)
+        return bytes
+    }
+
     /// END_REQUEST alone: for rejected roles, multiplexing attempts and aborted requests.
     static func endRequest(requestID: UInt16, protocolStatus: FastCGIProtocolStatus) -> [UInt8] {
         var bytes: [UInt8] = []

@@ -3,7 +3,7 @@
 enum WorkerLoop {
     static func run(
         index: Int,
-        makeHandler: @Sendable (Int) -> (FastCGIRequest, FastCGICancellation) -> FastCGIResponse,
+        makeHandler: @Sendable (Int) -> FastCGIServer.Handler,
         queue: RequestQueue,
         inbox: IOInbox,
         counters: ServerCounters
@@ -22,13 +22,23 @@ enum WorkerLoop {
                 continue
             }
             counters.update { $0.busyWorkers += 1 }
-            let response = handler(item.request, item.cancellation)
-            let bytes = ResponseEncoder.encode(response, requestID: requestID)
+            let response = handler(item.request, item.cancellation, FastCGIResponseWriter(flow: item.flow))
+            let outcome = item.flow.finish()
             counters.update {
                 $0.busyWorkers -= 1
                 $0.completedRequests += 1
             }
-            inbox.post(.completed(connectionID: item.connectionID, requestID: requestID, bytes: bytes))
+            switch outcome {
+            case .untouched:
+                let bytes = ResponseEncoder.encode(response, requestID: requestID)
+                inbox.post(.completed(connectionID: item.connectionID, requestID: requestID, bytes: bytes))
+            case .complete:
+                // The head and body went out as they were written; only the ends are missing.
+                inbox.post(.completed(connectionID: item.connectionID, requestID: requestID, bytes: ResponseEncoder.streamEnd(requestID: requestID)))
+            case .truncated:
+                // `finish` (or `abort`) already asked the I/O thread to close the connection.
+                break
+            }
         }
     }
 }

@@ -31,7 +31,7 @@ let server = FastCGIServer(
         var workerLogger = logger
         workerLogger[metadataKey: "worker"] = .stringConvertible(workerIndex)
         let handlerLogger = workerLogger
-        return { request, cancellation in
+        return { request, cancellation, writer in
             let apiRequest: APIRequest
             do {
                 apiRequest = try FastCGIAdapter.apiRequest(from: request)
@@ -44,7 +44,11 @@ let server = FastCGIServer(
             let cancelHandle = database.cancelHandle
             let registration = cancellation.onCancel { cancelHandle.cancelRunningStatement() }
             defer { cancellation.removeHandler(registration) }
-            return FastCGIAdapter.fastCGIResponse(from: application.handle(apiRequest, database: database, logger: handlerLogger))
+            let response = application.handle(apiRequest, database: database, stream: FastCGIResponseStream(writer: writer),
+                                              logger: handlerLogger)
+            // A streamed body is already out; one that failed after its head must not look whole to nginx.
+            if response.streamFailed { writer.abort() }
+            return FastCGIAdapter.fastCGIResponse(from: response)
         }
     },
     logger: { event in

@@ -7,7 +7,7 @@ import Testing
 extension ServerTests {
     @Test func gracefulStopFinishesTheInFlightRequestThenStops() throws {
         let gate = DispatchSemaphore(value: 0)
-        let test = try TestServer { $0.drainTimeout = .seconds(10) } handler: { request, cancellation in
+        let test = try TestServer { $0.drainTimeout = .seconds(10) } handler: { _, cancellation, _ in
             gate.wait()
             return FastCGIResponse(status: 200, body: Array("finished cancelled=\(cancellation.isCancelled)".utf8))
         }
@@ -40,7 +40,7 @@ extension ServerTests {
 
     @Test func gracefulStopGivesUpAfterTheDrainTimeoutAndCancels() throws {
         let cancelled = DispatchSemaphore(value: 0)
-        let test = try TestServer { $0.drainTimeout = .milliseconds(300) } handler: { _, cancellation in
+        let test = try TestServer { $0.drainTimeout = .milliseconds(300) } handler: { _, cancellation, _ in
             cancellation.onCancel { cancelled.signal() }
             _ = eventually(timeout: .seconds(10)) { cancellation.isCancelled }
             return FastCGIResponse(status: 200)
@@ -157,7 +157,7 @@ extension ServerTests {
 
     @Test func immediateStopCancelsRunningRequests() throws {
         let cancelled = DispatchSemaphore(value: 0)
-        let test = try TestServer(handler: { _, cancellation in
+        let test = try TestServer(handler: { _, cancellation, _ in
             cancellation.onCancel { cancelled.signal() }
             _ = eventually(timeout: .seconds(10)) { cancellation.isCancelled }
             return FastCGIResponse(status: 200)

@@ -6,14 +6,14 @@ import Testing
 
 extension ServerTests {
     /// Blocks requests to `/block` until the test opens the gate.
-    private static func gatedHandler(gate: DispatchSemaphore, seen: Shared<[String]>) -> @Sendable (FastCGIRequest, FastCGICancellation) -> FastCGIResponse {
-        { request, cancellation in
+    private static func gatedHandler(gate: DispatchSemaphore, seen: Shared<[String]>) -> @Sendable (FastCGIRequest, FastCGICancellation, FastCGIResponseWriter) -> FastCGIResponse {
+        { request, cancellation, writer in
             let uri = request.params["REQUEST_URI"] ?? ""
             seen.update { $0.append(uri) }
             if uri == "/block" {
                 gate.wait()
             }
-            return TestServer.echo(request, cancellation)
+            return TestServer.echo(request, cancellation, writer)
         }
     }
 
@@ -23,8 +23,8 @@ extension ServerTests {
         let test = try TestServer {
             $0.workerCount = 1
             $0.queueCapacity = 1
-        } handler: { request, cancellation in
-            Self.gatedHandler(gate: gate, seen: seen)(request, cancellation)
+        } handler: { request, cancellation, writer in
+            Self.gatedHandler(gate: gate, seen: seen)(request, cancellation, writer)
         }
         defer { test.shutdown() }
 
@@ -58,10 +58,10 @@ extension ServerTests {
     }
 
     /// Handler that waits to be cancelled, reporting through semaphores.
-    private static func waitForCancellation(started: DispatchSemaphore, cancelled: DispatchSemaphore) -> @Sendable (FastCGIRequest, FastCGICancellation) -> FastCGIResponse {
-        { request, cancellation in
+    private static func waitForCancellation(started: DispatchSemaphore, cancelled: DispatchSemaphore) -> @Sendable (FastCGIRequest, FastCGICancellation, FastCGIResponseWriter) -> FastCGIResponse {
+        { request, cancellation, writer in
             guard request.params["REQUEST_URI"] == "/long" else {
-                return TestServer.echo(request, cancellation)
+                return TestServer.echo(request, cancellation, writer)
             }
             let registration = cancellation.onCancel { cancelled.signal() }
             started.signal()
@@ -108,8 +108,8 @@ extension ServerTests {
         let test = try TestServer {
             $0.workerCount = 1
             $0.queueCapacity = 4
-        } handler: { request, cancellation in
-            Self.gatedHandler(gate: gate, seen: seen)(request, cancellation)
+        } handler: { request, cancellation, writer in
+            Self.gatedHandler(gate: gate, seen: seen)(request, cancellation, writer)
         }
         defer { test.shutdown() }
 
@@ -131,7 +131,7 @@ extension ServerTests {
     }
 
     @Test func unreadLargeResponseHitsTheWriteTimeout() throws {
-        let test = try TestServer { $0.writeTimeout = .milliseconds(300) } handler: { _, _ in
+        let test = try TestServer { $0.writeTimeout = .milliseconds(300) } handler: { _, _, _ in
             FastCGIResponse(status: 200, body: [UInt8](repeating: 0x41, count: 16 * 1024 * 1024))
         }
         defer { test.shutdown() }

@@ -26,9 +26,9 @@ import Testing
     }
 
     @Test func fiftyConcurrentConnectionsAreAllServedByTwoWorkers() throws {
-        let test = try TestServer { $0.workerCount = 2 } handler: { request, cancellation in
+        let test = try TestServer { $0.workerCount = 2 } handler: { request, cancellation, writer in
             usleep(2_000)
-            return TestServer.echo(request, cancellation)
+            return TestServer.echo(request, cancellation, writer)
         }
         defer { test.shutdown() }
         let clients = try (0..<50).map { _ in try test.connect() }
@@ -103,7 +103,7 @@ import Testing
             makeHandler: { index in
                 built.update { $0.append(index) }
                 let builtOn = Thread.current
-                return { _, _ in
+                return { _, _, _ in
                     FastCGIResponse(status: 200, body: Array("\(index) \(Thread.current == builtOn)".utf8))
                 }
             }

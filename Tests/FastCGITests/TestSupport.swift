@@ -327,7 +327,7 @@ final class TestServer {
 
     init(
         configure: (inout FastCGIServerConfiguration) -> Void = { _ in },
-        handler: @escaping @Sendable (FastCGIRequest, FastCGICancellation) -> FastCGIResponse = TestServer.echo
+        handler: @escaping @Sendable (FastCGIRequest, FastCGICancellation, FastCGIResponseWriter) -> FastCGIResponse = TestServer.echo
     ) throws {
         directory = try TemporaryDirectory()
         socketPath = directory.path + "/fcgi.sock"
@@ -358,7 +358,7 @@ final class TestServer {
     }
 
     /// Answers `REQUEST_URI|body`.
-    static let echo: @Sendable (FastCGIRequest, FastCGICancellation) -> FastCGIResponse = { request, _ in
+    static let echo: @Sendable (FastCGIRequest, FastCGICancellation, FastCGIResponseWriter) -> FastCGIResponse = { request, _, _ in
         FastCGIResponse(
             status: 200,
             headers: [FastCGIHeaderField("Content-Type", "text/plain")],

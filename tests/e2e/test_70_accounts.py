@@ -1,96 +1,16 @@
 """Accounts through the real nginx: sign-up, the mailed temporary password (as an .eml file
 delivered by the mail sender), login cookie, forced password change, CSRF, logout, reset."""
 
-import email
-import email.policy
-import glob
-import json
 import os
-import random
 import re
-import subprocess
 import time
 import uuid
 
 import pytest
 
 import support
+from accounts import STRONG, create_structure, json_request, session_cookie, sign_up, wait_mail
 from support import assert_problem, request
-
-MAIL_DIR = os.environ.get("PORTAL_E2E_MAIL_DIR", "")
-STRONG = "Vrai-Secret-2026"
-
-
-def luhn_complete(digits):
-    for check in range(10):
-        candidate = digits + str(check)
-        total = 0
-        for i, c in enumerate(reversed(candidate)):
-            d = int(c)
-            if i % 2 == 1:
-                d = d * 2 - 9 if d > 4 else d * 2
-            total += d
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError("unreachable")
-
-
-def create_structure():
-    """portalctl structure create --json, as an operator would."""
-    for _ in range(20):
-        client_number = f"{random.randrange(10**7):07d}"
-        siren = luhn_complete(f"{random.randrange(10**8):08d}")
-        siret = luhn_complete(siren + f"{random.randrange(10**4):04d}")
-        proc = subprocess.run(
-            [os.path.join(support.RUN_DIR, "bin", "portalctl"), "structure", "create", "--client-number", client_number,
-             "--siren", siren, "--siret", siret, "--name", "SARL E2E", "--json"],
-            env={**os.environ, "PORTAL_PASSWORD_HASH": "minimal",
-                 "PORTAL_DATABASE_URL": f"host={support.PG_HOST} port={support.PG_PORT} dbname=portal user=portal_owner"},
-            capture_output=True, text=True, timeout=30)
-        if proc.returncode == 0:
-            created = json.loads(proc.stdout)
-            return {"client_number": client_number, "siren": siren, "security_code": created["security_code"],
-                    "id": created["structure_id"]}
-        assert "already exists" in proc.stderr, proc.stderr
-    raise AssertionError("no free client number")
-
-
-def wait_mail(recipient, subject_part, timeout=15.0):
-    """The newest .eml for `recipient` whose subject contains `subject_part`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in sorted(glob.glob(os.path.join(MAIL_DIR, "*.eml")), key=os.path.getmtime, reverse=True):
-            with open(path, "rb") as f:
-                message = email.message_from_bytes(f.read(), policy=email.policy.default)
-            if message["To"].addresses[0].addr_spec == recipient and subject_part in message["Subject"]:
-                return message
-        time.sleep(0.2)
-    raise AssertionError(f"no mail '{subject_part}' for {recipient} in {MAIL_DIR}")
-
-
-def json_request(method, path, payload, cookie=None, csrf=None):
-    headers = {"Content-Type": "application/json"}
-    if cookie:
-        headers["Cookie"] = cookie
-    if csrf:
-        headers["X-CSRF-Token"] = csrf
-    body = json.dumps(payload).encode() if payload is not None else None
-    return request(method, path, body=body, headers=headers)
-
-
-def session_cookie(resp):
-    value = resp.headers.get("set-cookie", "")
-    match = re.match(r"(__Host-ee_session=[A-Za-z0-9_-]*)", value)
-    return match.group(1) if match else None
-
-
-def sign_up(structure, address):
-    resp = json_request("POST", "/api/v1/accounts", {
-        "client_number": structure["client_number"], "siren": structure["siren"],
-        "security_code": structure["security_code"].lower().replace("-", " "),  # as a person might type it
-        "last_name": "Durand", "first_name": "Joël", "job_title": "Gérant", "email": address, "email_consent": True})
-    assert resp.status == 202, resp
-    return resp
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ final class CSVDocument {
             APIResponse.Header("Content-Type", "text/csv; charset=utf-8"),
             APIResponse.Header("Content-Disposition", Download.contentDisposition(fileName)),
             APIResponse.Header("Cache-Control", "no-store"),
+            // nginx passes the chunks on as they come instead of spooling the export to disk.
+            APIResponse.Header("X-Accel-Buffering", "no"),
         ])
         try append(header.map(Cell.text))
     }
