@@ -147,9 +147,10 @@ public final class PostgresConnection {
         guard PQputCopyEnd(handle, nil) == 1 else {
             throw PostgresError.from(result: nil, connection: handle, statement: sql)
         }
-        let finished = try check(PQgetResult(handle), statement: sql)
-        drainResults(handle)
-        return finished.affectedRows
+        let result = PQgetResult(handle)
+        // Whatever the outcome, read up to the end of the command so the connection is idle again.
+        defer { drainResults(handle) }
+        return try check(result, statement: sql).affectedRows
     }
 
     private func drainResults(_ handle: OpaquePointer) {
@@ -199,11 +200,20 @@ public final class PostgresConnection {
         return fresh
     }
 
-    /// An idle connection has nothing to read unless the server said goodbye (termination, shutdown)
-    /// or closed the socket; either way the connection is no longer worth using.
+    /// True when an idle connection turns out to be dead. Something to read on an idle socket is
+    /// either harmless (a notice, a parameter change) or the server saying goodbye (termination,
+    /// shutdown) followed by the end of the stream: read it and let libpq decide.
     private static func hasUnexpectedInput(_ handle: OpaquePointer) -> Bool {
-        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-        return poll(&descriptor, 1, 0) != 0
+        for _ in 0..<3 {
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) != 0 else { return false }
+            guard PQconsumeInput(handle) == 1 else { return true }
+            _ = PQisBusy(handle)
+            while let notification = PQnotifies(handle) { PQfreemem(notification) }
+            if PQstatus(handle) != CONNECTION_OK { return true }
+        }
+        // Still readable after three reads while idle: not a state worth trusting.
+        return true
     }
 
     private func preparedName(for sql: String, parameters: [PostgresBind], handle: OpaquePointer) throws -> String {

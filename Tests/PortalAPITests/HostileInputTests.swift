@@ -409,7 +409,9 @@ private let sqlLooking = "'; DROP TABLE users; --"
             try Self.expectIssue(anonymous, "POST", "/api/v1/session", ["email": tooLong, "password": "x"], field: "email", code: "too_long")
             try Self.expectIssue(anonymous, "POST", "/api/v1/password-resets", ["email": [setup.principalEmail]],
                                  field: "email", code: "wrong_type")
-            for (email, password) in [(sqlLooking, sqlLooking), (setup.principalEmail, "' OR '1'='1"), ("' OR 1=1 --@exemple.fr", "x")] {
+            // Unique per run: failed logins lock an address, and the database outlives one run.
+            let run = UUID().uuidString.prefix(6)
+            for (email, password) in [(sqlLooking + run, sqlLooking), (setup.principalEmail, "' OR '1'='1"), ("' OR 1=1 --\(run)@exemple.fr", "x")] {
                 let login = try anonymous.send("POST", "/api/v1/session", json: ["email": email, "password": password])
                 #expect(login.status == 401, "\(email): \(login.text)")
                 #expect(login.problemCode == "invalid_credentials")

@@ -16,6 +16,9 @@ public struct Documents {
         case other
     }
 
+    /// Documents of a contract OCSO has not received signed stay hidden, like the contract (guide ch. 04).
+    static let signedOnly = "(contract_id IS NULL OR contract_id IN (SELECT id FROM contracts WHERE structure_id = $1 AND signed))"
+
     public struct Summary: Encodable, Sendable {
         public let id: Int64
         public let category: String
@@ -53,7 +56,7 @@ public struct Documents {
     public func list(_ access: AccessContext, category: Category?, page: Page) throws -> Paged<Summary> {
         let rows = try connection.query("""
             SELECT id, category, title, year, college, guarantee, file_name, content_type, size, sha256, count(*) OVER () AS total
-            FROM documents WHERE structure_id = $1 AND ($2::text IS NULL OR category = $2)
+            FROM documents WHERE structure_id = $1 AND ($2::text IS NULL OR category = $2) AND \(Self.signedOnly)
             ORDER BY category, year DESC NULLS LAST, title, id
             LIMIT $3 OFFSET $4
             """, [access.structureID, category?.rawValue, page.size, page.offset])
@@ -63,15 +66,18 @@ public struct Documents {
             return try Self.summary(row)
         }
         if items.isEmpty, page.offset > 0 {
-            total = try connection.query("SELECT count(*) FROM documents WHERE structure_id = $1 AND ($2::text IS NULL OR category = $2)",
+            total = try connection.query("""
+                SELECT count(*) FROM documents WHERE structure_id = $1 AND ($2::text IS NULL OR category = $2) AND \(Self.signedOnly)
+                """,
                                          [access.structureID, category?.rawValue]).first!.decode(0)
         }
         return Paged(items: items, page: page, total: total)
     }
 
     public func file(_ access: AccessContext, id: Int64) throws -> File? {
-        try connection.query("SELECT file_name, content_type, sha256, content FROM documents WHERE structure_id = $1 AND id = $2",
-                             [access.structureID, id]).first.map(Self.file)
+        try connection.query("""
+            SELECT file_name, content_type, sha256, content FROM documents WHERE structure_id = $1 AND id = $2 AND \(Self.signedOnly)
+            """, [access.structureID, id]).first.map(Self.file)
     }
 
     public enum FormCategory: String, Encodable, Sendable, CaseIterable {
@@ -100,7 +106,7 @@ public struct Documents {
     }
 
     public func forms() throws -> [Form] {
-        try connection.query("SELECT id, category, title, file_name, content_type, size, sha256 FROM forms ORDER BY category, position, id")
+        try connection.query("SELECT id, category, title, file_name, content_type, size, sha256 FROM forms ORDER BY position, id")
             .map { row in
                 Form(id: try row.decode("id"), category: try row.decode("category"), title: try row.decode("title"),
                      fileName: try row.decode("file_name"), contentType: try row.decode("content_type"), size: try row.decode("size"),

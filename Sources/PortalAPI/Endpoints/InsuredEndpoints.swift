@@ -32,7 +32,9 @@ enum InsuredEndpoints {
 
         router.add("GET", "/api/v1/structures/{id}/insured/{matricule}", Guards.structure(.insured) { request, context, _, access in
             try QueryParameters(request, allowed: []).finish()
+            // Matricules are [0-9A-Z]{1,20} (batch spec §1): anything else cannot exist.
             guard let matricule = context.parameters["matricule"], matricule.utf8.count <= 20,
+                  matricule.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) }),
                   let details = try InsuredPeople(connection: context.database, access: access).details(matricule: matricule) else {
                 throw Problem.notFound
             }

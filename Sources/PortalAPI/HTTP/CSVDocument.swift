@@ -34,7 +34,8 @@ final class CSVDocument {
             case .text(let value):
                 var text = value
                 if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { text = "'" + text }
-                guard text.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+                // Code points, not characters: "\r\n" and ";" + a combining mark are single Characters.
+                guard text.unicodeScalars.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
                 return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             }
         }.joined(separator: ";") + "\r\n"
