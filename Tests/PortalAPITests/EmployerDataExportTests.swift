@@ -44,7 +44,7 @@ import TestSupport
     }
 
     @Test func insuredExportIsAFrenchSpreadsheetOfTheSameList() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let (client, userID) = try demo.delegate(["insured"])
             let fileName = "assures-\(demo.structureID).csv"
@@ -104,7 +104,7 @@ import TestSupport
     }
 
     @Test func insuredExportAppliesTheSameFiltersAndValidation() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let (client, userID) = try demo.delegate(["insured"])
             let fileName = "assures-\(demo.structureID).csv"
@@ -134,7 +134,7 @@ import TestSupport
     }
 
     @Test func ijExportHasDecimalCommasFrenchDatesAndTheSameFilters() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let (client, userID) = try demo.delegate(["ij"])
             let fileName = "indemnites-journalieres-\(demo.structureID).csv"
@@ -174,7 +174,7 @@ import TestSupport
     }
 
     @Test func exportsFollowTheAccessRulesOfTheirLists() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let foreign = try ForeignEmployer.get()
             let (insuredOnly, insuredOnlyID) = try demo.delegate(["insured", "health", "company", "documents", "requests"])
@@ -208,7 +208,7 @@ import TestSupport
     // MARK: Hostile content in the foreign structure B
 
     @Test func formulasAreDefusedAndSeparatorsAndQuotesAreQuoted() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let foreign = try ForeignEmployer.get()
             let client = try foreign.principal()
             let response = try client.send("GET", "\(foreign.base)/insured?format=csv")
@@ -254,7 +254,7 @@ import TestSupport
     /// A line break (CRLF) or a `;` carried by a combining mark is still a line break or a
     /// separator for the spreadsheet: such fields must be quoted too.
     @Test func fieldsWithCRLFOrACombinedSeparatorAreQuoted() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let foreign = try ForeignEmployer.get()
             let client = try foreign.principal()
             let response = try client.send("GET", "\(foreign.base)/insured?format=csv")

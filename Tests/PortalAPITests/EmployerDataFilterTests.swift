@@ -20,7 +20,7 @@ import TestSupport
     // MARK: Assurés
 
     @Test func insuredSearchByNameOrMatriculeIsCaseInsensitiveAndLiteral() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let (client, _) = try demo.delegate(["insured"])
             let all = DemoEmployer.insuredInListOrder.map(\.matricule)
@@ -53,7 +53,7 @@ import TestSupport
     }
 
     @Test func literalWildcardsAndAccentsMatchInTheForeignStructure() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let foreign = try ForeignEmployer.get()
             let client = try foreign.principal()
             let cases: [(String, [String])] = [
@@ -76,7 +76,7 @@ import TestSupport
     }
 
     @Test func insuredFiltersOnRegimeCollegePortabilityAndPeriod() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let (client, _) = try demo.delegate(["insured"])
             let people = DemoEmployer.insuredInListOrder
@@ -126,7 +126,7 @@ import TestSupport
     // MARK: Indemnités journalières
 
     @Test func ijFiltersOnPaymentDateAndInsured() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let (client, _) = try demo.delegate(["ij"])
             let foreign = try ForeignEmployer.get()
@@ -158,7 +158,7 @@ import TestSupport
     // MARK: Pagination
 
     @Test func pageSizeOnePagesThroughEveryListWithoutGapsOrDuplicates() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let client = try demo.principal()
             let lists: [(path: String, key: String, count: Int)] = [
@@ -208,7 +208,7 @@ import TestSupport
     }
 
     @Test func pageAndPageSizeOutOfBoundsAreFieldErrors() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let client = try demo.principal()
             for path in ["\(demo.base)/insured", "\(demo.base)/ij-payments", "\(demo.base)/documents", "/api/v1/news"] {
@@ -235,7 +235,7 @@ import TestSupport
     }
 
     @Test func badFiltersAre422WithTheFieldInError() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let client = try demo.principal()
             let long = String(repeating: "a", count: 1000)
@@ -303,7 +303,7 @@ import TestSupport
     }
 
     @Test func hostileValuesAreNeverAServerError() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let client = try demo.principal()
             let values = ["' OR '1'='1", "'; DROP TABLE insured_people; --", "\u{0}", "DUP\u{0}ONT", "%00", "\u{202E}TNOPUD",

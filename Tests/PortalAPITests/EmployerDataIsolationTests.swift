@@ -140,7 +140,7 @@ import TestSupport
 
     @Test(arguments: Caller.all)
     func everyEmployerEndpointAnswersEveryKindOfCallerAsExpected(_ caller: Caller) async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let foreign = try ForeignEmployer.get()
             let client = try Self.client(for: caller, demo: demo, foreign: foreign)
@@ -212,7 +212,7 @@ import TestSupport
     // MARK: Two structures side by side
 
     @Test func identifiersOfOneStructureAreNotFoundUnderTheOtherEvenForAUserOfBoth() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let foreign = try ForeignEmployer.get()
             let all = Right.allCases.map(\.rawValue)
@@ -270,7 +270,7 @@ import TestSupport
     }
 
     @Test func theForeignStructureSeesItsOwnRowsOnly() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let foreign = try ForeignEmployer.get()
             let client = try foreign.principal()
             var bodies: [String] = []
@@ -333,7 +333,7 @@ import TestSupport
     /// Guide ch. 04: only contracts OCSO received signed are shown. A document attached to an
     /// unsigned contract (its "descriptif des garanties") would show that contract all the same.
     @Test func documentsOfAnUnsignedContractAreNotShown() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let foreign = try ForeignEmployer.get()
             let client = try foreign.principal()
             let documents = try client.send("GET", "\(foreign.base)/documents?page_size=100")

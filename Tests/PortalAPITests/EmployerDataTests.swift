@@ -12,7 +12,7 @@ import TestSupport
     // MARK: Indemnités journalières (guide ch. 06)
 
     @Test func ijPaymentsAreTheGuidesFourPaymentsNewestFirstWithConsistentLines() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let client = try demo.principal()
             let response = try client.send("GET", "\(demo.base)/ij-payments")
@@ -71,7 +71,7 @@ import TestSupport
     // MARK: Régimes en cours (guide ch. 04)
 
     @Test func contractsAreTheThreeSignedRegimesWithGuaranteesAndDocuments() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let client = try demo.principal()
             let response = try client.send("GET", "\(demo.base)/contracts")
@@ -122,7 +122,7 @@ import TestSupport
     // MARK: Assurés (guide ch. 05)
 
     @Test func insuredListHasTheFivePeopleInStableOrderWithStatusesAndAffiliations() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let (client, _) = try demo.delegate(["insured"])
             let response = try client.send("GET", "\(demo.base)/insured")
@@ -166,7 +166,7 @@ import TestSupport
     }
 
     @Test func healthDetailsOfDuboisMartinNeedTheHealthRight() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let dubois = try #require(DemoDataset.insured.first { $0.matricule == "123456700002" })
             let path = "\(demo.base)/insured/123456700002"
@@ -220,7 +220,7 @@ import TestSupport
     // MARK: Accueil (guide ch. 03)
 
     @Test func homeShowsEachBlockOnlyWithItsRight() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let principal = try demo.principal()
             /// The home's news: one to three items, newest first, each one of the Actualités.
@@ -281,7 +281,7 @@ import TestSupport
     // MARK: Documents (guide ch. 07)
 
     @Test func documentsListWithAndWithoutCategory() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let (client, _) = try demo.delegate(["documents"])
             let all = EmployerDataPage(try client.send("GET", "\(demo.base)/documents?page_size=100"))
@@ -323,7 +323,7 @@ import TestSupport
     }
 
     @Test func documentDownloadHasTypeLengthDispositionAndETag() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let (client, _) = try demo.delegate(["documents"])
             let statement = try #require(demo.documents.first { $0.category == "contribution_statement" })
@@ -371,7 +371,7 @@ import TestSupport
     }
 
     @Test func formsAreTheGuidesEightFormsInOrderAndDownload() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let (client, _) = try demo.delegate([])
             let response = try client.send("GET", "/api/v1/forms")
@@ -407,7 +407,7 @@ import TestSupport
     }
 
     @Test func newsListsTheDemoItem() async throws {
-        try await onEmployerDataThread {
+        try await onDedicatedThread {
             let demo = try DemoEmployer.get()
             let (client, _) = try demo.delegate([])
             let response = try client.send("GET", "/api/v1/news?page_size=100")
