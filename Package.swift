@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "portal-fcgi", targets: ["portal-fcgi"]),
         .executable(name: "portalctl", targets: ["portalctl"]),
+        .executable(name: "ij-worker", targets: ["ij-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -36,6 +37,18 @@ let package = Package(
             name: "PortalAPI",
             dependencies: ["Portal", .product(name: "Logging", package: "swift-log")]
         ),
+        // Parsing and loading of OCSO's nightly batch files (../shared/specs/ocso-batch-files.md).
+        .target(
+            name: "OCSOBatch",
+            dependencies: ["Portal", "Postgres", "CSodium", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "ij-worker",
+            dependencies: [
+                "OCSOBatch", "Portal", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "portal-fcgi",
             dependencies: ["FastCGI", "PortalAPI", "Portal", "Postgres", .product(name: "Logging", package: "swift-log")]
@@ -52,6 +65,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PortalTests", dependencies: ["Portal", "Postgres", "TestSupport"]),
+        .testTarget(name: "OCSOBatchTests", dependencies: ["OCSOBatch", "Portal", "Postgres", "TestSupport"]),
         .testTarget(name: "PortalAPITests", dependencies: ["PortalAPI", "Portal", "Postgres", "TestSupport"]),
     ]
 )

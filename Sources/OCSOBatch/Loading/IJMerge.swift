@@ -1,0 +1,77 @@
+/// The set-based part of loading an IJ file: the parsed payments and lines are COPY'd into
+/// `stage_ij`, then these statements resolve structures and insured people, reject what the
+/// database knows to be wrong (spec §4, item level), and merge the rest — no per-row round trip.
+enum IJMerge {
+    /// One staging row per R (`kind = 'R'`) or L (`kind = 'L'`) record, in file order.
+    static let createStaging = """
+        CREATE TEMP TABLE stage_ij (
+            kind char(1) NOT NULL,
+            line_number integer NOT NULL,
+            payment_ref text NOT NULL,
+            client_number text, siret text, payment_date date, amount numeric(12,2),
+            line_no integer, matricule text, beneficiary_name text, period_start date, period_end date,
+            nature text, days integer, ss_daily numeric(12,2), other_movement numeric(12,2), insurer_daily numeric(12,2)
+        ) ON COMMIT DROP
+        """
+
+    static let copy = """
+        COPY stage_ij (kind, line_number, payment_ref, client_number, siret, payment_date, amount, line_no, matricule,
+                       beneficiary_name, period_start, period_end, nature, days, ss_daily, other_movement, insurer_daily)
+        FROM STDIN
+        """
+
+    /// Resolves each payment's structure and finds, in order of precedence, the first reason to
+    /// reject it. A payment is rejected whole, with all its lines.
+    static let resolve = """
+        CREATE INDEX ON stage_ij (payment_ref) WHERE kind = 'L';
+        ANALYZE stage_ij;
+        CREATE TEMP TABLE stage_payments ON COMMIT DROP AS
+            SELECT r.line_number, r.payment_ref, r.client_number, r.siret, r.payment_date, r.amount,
+                   s.id AS structure_id, s.siret AS structure_siret, NULL::text AS reason, NULL::text AS message
+            FROM stage_ij r LEFT JOIN structures s ON s.client_number = r.client_number
+            WHERE r.kind = 'R';
+        CREATE UNIQUE INDEX ON stage_payments (payment_ref);
+        UPDATE stage_payments SET reason = 'unknown_client_number', message = 'Numéro client inconnu : ' || client_number
+            WHERE structure_id IS NULL;
+        UPDATE stage_payments SET reason = 'siret_mismatch',
+               message = 'Le SIRET ' || siret || ' n''est pas celui de la structure ' || client_number
+            WHERE reason IS NULL AND siret <> structure_siret;
+        UPDATE stage_payments p SET reason = 'duplicate_payment_ref',
+               message = 'Le règlement ' || payment_ref || ' a déjà été chargé par un autre lot'
+            WHERE reason IS NULL AND EXISTS (SELECT 1 FROM ij_payments x WHERE x.payment_ref = p.payment_ref);
+        UPDATE stage_payments p SET reason = 'unknown_matricule',
+               message = 'Matricule ' || u.matricule || ' inconnu pour la structure ' || p.client_number
+            FROM (SELECT DISTINCT ON (l.payment_ref) l.payment_ref, l.matricule
+                  FROM stage_ij l
+                  JOIN stage_payments sp ON sp.payment_ref = l.payment_ref
+                  LEFT JOIN insured_people i ON i.structure_id = sp.structure_id AND i.matricule = l.matricule
+                  WHERE l.kind = 'L' AND sp.reason IS NULL AND i.id IS NULL
+                  ORDER BY l.payment_ref, l.line_number) u
+            WHERE p.reason IS NULL AND p.payment_ref = u.payment_ref;
+        ANALYZE stage_payments;
+        """
+
+    /// The database's rejections, to be recorded with the parser's.
+    static let rejections = """
+        SELECT line_number, payment_ref, structure_id, reason, message FROM stage_payments
+        WHERE reason IS NOT NULL ORDER BY line_number
+        """
+
+    /// Inserts the accepted payments and their lines. `$1` is the batch_id.
+    static let merge = """
+        INSERT INTO ij_payments (structure_id, payment_ref, payment_date, amount, batch_id)
+        SELECT structure_id, payment_ref, payment_date, amount, $1 FROM stage_payments WHERE reason IS NULL
+        """
+
+    static let mergeLines = """
+        INSERT INTO ij_payment_lines (structure_id, payment_id, line_no, insured_id, beneficiary_name, period_start, period_end,
+                                      nature, days, ss_daily, other_movement, insurer_daily)
+        SELECT sp.structure_id, ip.id, l.line_no, i.id, l.beneficiary_name, l.period_start, l.period_end,
+               l.nature, l.days, l.ss_daily, l.other_movement, l.insurer_daily
+        FROM stage_ij l
+        JOIN stage_payments sp ON sp.payment_ref = l.payment_ref AND sp.reason IS NULL
+        JOIN ij_payments ip ON ip.structure_id = sp.structure_id AND ip.payment_ref = sp.payment_ref
+        JOIN insured_people i ON i.structure_id = sp.structure_id AND i.matricule = l.matricule
+        WHERE l.kind = 'L'
+        """
+}
