@@ -412,7 +412,7 @@ cmd_start() {
 
     prepare_dirs
     save_config
-    install_binaries portalctl
+    install_binaries portalctl ij-worker
     pg_start
     db_setup
     responder_start
@@ -474,6 +474,9 @@ cmd_env() {
         PORTAL_E2E_BASE_URL "http://127.0.0.1:$HTTP_PORT"
         PORTAL_E2E_FCGI_SOCKET "$FCGI_SOCK"
         PORTAL_E2E_MAIL_DIR "$MAIL_DIR"
+        PORTAL_E2E_BIN_DIR "$BIN_DIR"
+        PORTAL_E2E_WORKER_URL "host=$PG_SOCK port=$PG_PORT dbname=portal user=portal_worker"
+        PORTAL_E2E_OWNER_URL "host=$PG_SOCK port=$PG_PORT dbname=portal user=portal_owner"
         PORTAL_E2E_STACK "$SCRIPTS_DIR/stack.sh"
         PORTAL_E2E_WORKERS "$WORKERS"
         PORTAL_E2E_QUEUE "$QUEUE"
