@@ -160,12 +160,18 @@ extension EventLoop {
         }
     }
 
+    /// The open connection whose in-flight request is `requestID`, if both still exist: a worker's
+    /// message about a request that is gone (closed, aborted, timed out) is dropped.
+    func connection(_ connectionID: UInt64, servingRequest requestID: UInt16) -> Connection? {
+        guard let connection = connections[connectionID], connection.isOpen,
+              let inFlight = connection.inFlight, inFlight.requestID == requestID else {
+            return nil
+        }
+        return connection
+    }
+
     func deliver(_ bytes: [UInt8], connectionID: UInt64, requestID: UInt16) {
-        guard let connection = connections[connectionID],
-              connection.isOpen,
-              let inFlight = connection.inFlight,
-              inFlight.requestID == requestID
-        else {
+        guard let connection = connection(connectionID, servingRequest: requestID) else {
             return
         }
         let now = clock.now
@@ -180,17 +186,13 @@ extension EventLoop {
     /// request staying in flight. Dropped unless the request is still the
     /// connection's current one (a gone request's writer has already failed).
     func deliverPartial(_ bytes: [UInt8], connectionID: UInt64, requestID: UInt16) {
-        guard let connection = connections[connectionID],
-              connection.isOpen,
-              let inFlight = connection.inFlight,
-              inFlight.requestID == requestID
-        else {
+        guard let connection = connection(connectionID, servingRequest: requestID) else {
             return
         }
         let now = clock.now
         connection.inFlight?.isStreaming = true
         connection.enqueue(bytes, now: now)
-        inFlight.flow.appended(bytes.count, buffered: connection.output.count)
+        connection.inFlight?.flow.appended(bytes.count, buffered: connection.output.count)
         connection.lastActivityAt = now
         settle(connection, now: now)
     }

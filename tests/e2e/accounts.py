@@ -92,12 +92,17 @@ def sign_up(structure, address):
 
 
 
+def temporary_password(address):
+    """The temporary password of the welcome mail sent to `address`."""
+    mail = wait_mail(address, "mot de passe temporaire")
+    return next(line.strip() for line in mail.get_content().splitlines() if len(line.strip()) == 12 and " " not in line.strip())
+
+
 def logged_in_principal(address):
     """A fresh structure with `address` as its principal, password changed: (structure, cookie, csrf)."""
     structure = create_structure()
     sign_up(structure, address)
-    mail = wait_mail(address, "mot de passe temporaire")
-    temporary = next(line.strip() for line in mail.get_content().splitlines() if len(line.strip()) == 12 and " " not in line.strip())
+    temporary = temporary_password(address)
     login = json_request("POST", "/api/v1/session", {"email": address, "password": temporary})
     assert login.status == 200, login
     changed = json_request("POST", "/api/v1/me/password", {"current_password": temporary, "new_password": STRONG},

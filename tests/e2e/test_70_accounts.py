@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 import support
-from accounts import STRONG, create_structure, json_request, session_cookie, sign_up, wait_mail
+from accounts import STRONG, create_structure, json_request, session_cookie, sign_up, temporary_password, wait_mail
 from support import assert_problem, request
 
 
@@ -21,8 +21,7 @@ def address():
 def test_sign_up_login_change_password_logout(address):
     structure = create_structure()
     sign_up(structure, address)
-    mail = wait_mail(address, "mot de passe temporaire")
-    temporary = next(line.strip() for line in mail.get_content().splitlines() if len(line.strip()) == 12 and " " not in line.strip())
+    temporary = temporary_password(address)
 
     login = json_request("POST", "/api/v1/session", {"email": address, "password": temporary})
     assert login.status == 200, login
@@ -76,8 +75,7 @@ def test_password_reset_token_never_reaches_the_access_log(address):
 def test_no_secret_reaches_the_responder_log(address):
     structure = create_structure()
     sign_up(structure, address)
-    mail = wait_mail(address, "mot de passe temporaire")
-    temporary = next(line.strip() for line in mail.get_content().splitlines() if len(line.strip()) == 12 and " " not in line.strip())
+    temporary = temporary_password(address)
     login = json_request("POST", "/api/v1/session", {"email": address, "password": temporary})
     assert login.status == 200
     cookie_value = session_cookie(login).split("=", 1)[1]
