@@ -51,6 +51,8 @@ CREATE POLICY worker_all ON batch_files TO portal_worker USING (true) WITH CHECK
 CREATE POLICY worker_all ON batch_rejects TO portal_worker USING (true) WITH CHECK (true);
 -- Employers never see the registry: no policy and no grant for portal_app.
 GRANT SELECT, INSERT, UPDATE ON batch_files, batch_rejects TO portal_worker;
+-- The loader takes payment ids ahead of the insert (see IJMerge).
+GRANT USAGE ON SEQUENCE ij_payments_id_seq TO portal_worker;
 -- The worker resolves client numbers, SIRETs and matricules while loading.
 GRANT SELECT ON structures TO portal_worker;
 CREATE POLICY worker_read ON structures FOR SELECT TO portal_worker USING (true);

@@ -156,6 +156,8 @@ enum AFFMerge {
     struct Result {
         let loaded: Int
         let rejects: [BatchReject]
+        /// Records rejected (one record may have several reasons).
+        let rejectedItems: Int
     }
 
     static func run(on connection: PostgresConnection, strict: Bool, priorRejects: [BatchReject]) throws -> Result {
@@ -165,9 +167,10 @@ enum AFFMerge {
             BatchReject(lineNumber: try row.decode("line_number"), recordType: try row.decode("record_type"), key: try row.decode("item_key"),
                         reason: try row.decode("reason"), message: try row.decode("message"), structureID: try row.decode("structure_id"))
         })
-        if strict, !rejects.isEmpty { throw LoadRejection.strict(rejects.count) }
+        let rejectedItems = Set(rejects.compactMap(\.lineNumber)).count
+        if strict, !rejects.isEmpty { throw LoadRejection.strict(rejects, items: rejectedItems) }
         let staged: Int = try connection.query("SELECT count(*) FROM stage_aff").first!.decode(0)
         let rejectedLines: Int = try connection.query("SELECT count(DISTINCT line_number) FROM aff_rejects").first!.decode(0)
-        return Result(loaded: staged - rejectedLines, rejects: rejects)
+        return Result(loaded: staged - rejectedLines, rejects: rejects, rejectedItems: rejectedItems)
     }
 }

@@ -48,7 +48,7 @@ public struct BatchLoader {
             let header = try parser.header()
             outcome.batchID = header.batchID
             outcome.fileType = header.fileType.rawValue
-            let result = try connection.transaction { connection -> (BatchOutcome.Status, Int, [BatchReject]) in
+            let result = try connection.transaction { connection -> (BatchOutcome.Status, Int, [BatchReject], Int) in
                 try connection.query("SELECT pg_advisory_xact_lock(hashtextextended('ocso-batch:' || $1, 0))", [header.batchID])
                 let previous = try connection.query("SELECT id, sha256 FROM batch_files WHERE batch_id = $1 AND status = 'loaded'",
                                                     [header.batchID]).first
@@ -56,50 +56,57 @@ public struct BatchLoader {
                     let digest = try parser.finishDigest()
                     guard digest == (try previous.decode("sha256", as: [UInt8].self)) else { throw LoadRejection.batchIDReused(header.batchID) }
                     // The report of a rerun (e.g. after a crash before the file was moved) lists what the load rejected.
-                    return (.alreadyLoaded, 0, try Self.recordedRejects(fileID: try previous.decode("id"), on: connection))
+                    return (.alreadyLoaded, 0, try Self.recordedRejects(fileID: try previous.decode("id"), on: connection), 0)
                 }
                 let staged = try stage(parser, header: header, on: connection)
                 var all = staged.rejects
+                // Items, not reasons: one payment may be rejected for several reasons.
+                var rejectedItems = staged.rejectedItems
                 let merged: Int
                 switch header.fileType {
                 case .ij:
                     // One merge at a time: payment references are unique across structures.
                     try connection.query("SELECT pg_advisory_xact_lock(hashtextextended('ocso-batch:ij-merge', 0))")
                     try connection.executeScript(IJMerge.resolve)
-                    all += try connection.query(IJMerge.rejections).map { row in
+                    let databaseRejects = try connection.query(IJMerge.rejections).map { row in
                         BatchReject(lineNumber: try row.decode("line_number"), recordType: "R", key: try row.decode("payment_ref"),
                                     reason: try row.decode("reason"), message: try row.decode("message"),
                                     structureID: try row.decode("structure_id"))
                     }
-                    if options.strict, !all.isEmpty { throw LoadRejection.strict(all.count) }
+                    all += databaseRejects
+                    rejectedItems += databaseRejects.count
+                    if options.strict, !all.isEmpty {
+                        throw LoadRejection.strict(all.sorted { ($0.lineNumber ?? 0) < ($1.lineNumber ?? 0) }, items: rejectedItems)
+                    }
                     merged = try connection.execute(IJMerge.merge, [header.batchID])
                     try connection.execute(IJMerge.mergeLines)
                 case .aff:
                     let result = try AFFMerge.run(on: connection, strict: options.strict, priorRejects: all)
                     all = result.rejects
+                    rejectedItems = result.rejectedItems
                     merged = result.loaded
                 }
                 all.sort { ($0.lineNumber ?? 0) < ($1.lineNumber ?? 0) }
-                if options.dryRun { throw DryRun(loaded: merged, rejects: all) }
+                if options.dryRun { throw DryRun(loaded: merged, rejects: all, rejectedItems: rejectedItems) }
                 let digest = try parser.finishDigest()
                 let fileID: Int64 = try connection.query("""
                     INSERT INTO batch_files (batch_id, file_type, file_name, sha256, size_bytes, sender, created_at, status, strict,
                                              record_count, items_loaded, items_rejected, duration_ms)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'loaded', $8, $9, $10, $11, $12) RETURNING id
                     """, [header.batchID, header.fileType.rawValue, (path as NSString).lastPathComponent, digest, size, header.sender,
-                          header.createdAt, options.strict, parser.trailer?.recordCount, merged, all.count,
+                          header.createdAt, options.strict, parser.trailer?.recordCount, merged, rejectedItems,
                           Self.milliseconds(since: started)]).first!.decode(0)
                 try Self.record(all, fileID: fileID, on: connection)
-                return (.loaded, merged, all)
+                return (.loaded, merged, all, rejectedItems)
             }
             outcome.status = result.0
             outcome.itemsLoaded = result.1
-            outcome.itemsRejected = result.0 == .alreadyLoaded ? 0 : result.2.count
+            outcome.itemsRejected = result.3
             rejects = result.2
         } catch let dryRun as DryRun {
             outcome.status = .validated
             outcome.itemsLoaded = dryRun.loaded
-            outcome.itemsRejected = dryRun.rejects.count
+            outcome.itemsRejected = dryRun.rejectedItems
             rejects = dryRun.rejects
         } catch let rejection as FileRejection {
             rejects = [BatchReject(lineNumber: rejection.lineNumber, recordType: rejection.recordType, key: nil,
@@ -107,8 +114,9 @@ public struct BatchLoader {
             try refuse(&outcome, reason: rejection.reason.rawValue, message: rejection.message, rejects: rejects, parser: parser, size: size)
         } catch let rejection as LoadRejection {
             rejects = [BatchReject(lineNumber: rejection.lineNumber, recordType: rejection.recordType, key: outcome.batchID,
-                                   reason: rejection.reason, message: rejection.message)]
+                                   reason: rejection.reason, message: rejection.message)] + rejection.items
             try refuse(&outcome, reason: rejection.reason, message: rejection.message, rejects: rejects, parser: parser, size: size)
+            outcome.itemsRejected = rejection.itemCount
         }
         outcome.durationMilliseconds = Self.milliseconds(since: started)
         if options.writeReport, !options.dryRun {
@@ -129,6 +137,7 @@ public struct BatchLoader {
     private struct DryRun: Error {
         let loaded: Int
         let rejects: [BatchReject]
+        let rejectedItems: Int
     }
 
     /// Records a refused file: its registry row and its reasons, nothing of its content.
@@ -152,15 +161,17 @@ public struct BatchLoader {
     }
 
     /// Streams every parsed item into the staging table; returns the parser's item rejections.
-    private func stage(_ parser: BatchFileParser, header: BatchHeader, on connection: PostgresConnection) throws -> (rejects: [BatchReject], staged: Int) {
+    private func stage(_ parser: BatchFileParser, header: BatchHeader, on connection: PostgresConnection)
+        throws -> (rejects: [BatchReject], rejectedItems: Int) {
         var rejects: [BatchReject] = []
-        var staged = 0
+        var rejectedItems = 0
         let (createSQL, copySQL) = header.fileType == .ij ? (IJMerge.createStaging, IJMerge.copy) : (AFFMerge.createStaging, AFFMerge.copy)
         try connection.executeScript(createSQL)
         try connection.copyFrom(copySQL) { writer in
             var buffer = ""
             while let parsed = try parser.next() {
                 if parsed.isRejected {
+                    rejectedItems += 1
                     rejects += parsed.rejections.map {
                         BatchReject(lineNumber: $0.lineNumber, recordType: $0.recordType, key: $0.key, reason: $0.reason.rawValue,
                                     message: $0.message)
@@ -169,7 +180,6 @@ public struct BatchLoader {
                     continue
                 }
                 buffer += header.fileType == .ij ? IJStaging.rows(for: parsed.item) : AFFMerge.row(for: parsed.item)
-                staged += 1
                 if buffer.utf8.count >= 128 * 1024 {
                     try writer.write(buffer)
                     buffer.removeAll(keepingCapacity: true)
@@ -177,7 +187,7 @@ public struct BatchLoader {
             }
             if !buffer.isEmpty { try writer.write(buffer) }
         }
-        return (rejects, staged)
+        return (rejects, rejectedItems)
     }
 
     /// Inserts rejections in batches of a few hundred rows per statement.

@@ -48,6 +48,9 @@ enum IJMerge {
                   WHERE l.kind = 'L' AND sp.reason IS NULL AND i.id IS NULL
                   ORDER BY l.payment_ref, l.line_number) u
             WHERE p.reason IS NULL AND p.payment_ref = u.payment_ref;
+        -- Ids taken now, so the lines need no join back to ij_payments to find their payment.
+        ALTER TABLE stage_payments ADD COLUMN payment_id bigint;
+        UPDATE stage_payments SET payment_id = nextval(pg_get_serial_sequence('ij_payments', 'id')) WHERE reason IS NULL;
         ANALYZE stage_payments;
         """
 
@@ -59,18 +62,17 @@ enum IJMerge {
 
     /// Inserts the accepted payments and their lines. `$1` is the batch_id.
     static let merge = """
-        INSERT INTO ij_payments (structure_id, payment_ref, payment_date, amount, batch_id)
-        SELECT structure_id, payment_ref, payment_date, amount, $1 FROM stage_payments WHERE reason IS NULL
+        INSERT INTO ij_payments (id, structure_id, payment_ref, payment_date, amount, batch_id) OVERRIDING SYSTEM VALUE
+        SELECT payment_id, structure_id, payment_ref, payment_date, amount, $1 FROM stage_payments WHERE reason IS NULL
         """
 
     static let mergeLines = """
         INSERT INTO ij_payment_lines (structure_id, payment_id, line_no, insured_id, beneficiary_name, period_start, period_end,
                                       nature, days, ss_daily, other_movement, insurer_daily)
-        SELECT sp.structure_id, ip.id, l.line_no, i.id, l.beneficiary_name, l.period_start, l.period_end,
+        SELECT sp.structure_id, sp.payment_id, l.line_no, i.id, l.beneficiary_name, l.period_start, l.period_end,
                l.nature, l.days, l.ss_daily, l.other_movement, l.insurer_daily
         FROM stage_ij l
         JOIN stage_payments sp ON sp.payment_ref = l.payment_ref AND sp.reason IS NULL
-        JOIN ij_payments ip ON ip.structure_id = sp.structure_id AND ip.payment_ref = sp.payment_ref
         JOIN insured_people i ON i.structure_id = sp.structure_id AND i.matricule = l.matricule
         WHERE l.kind = 'L'
         """
