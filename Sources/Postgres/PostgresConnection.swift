@@ -200,20 +200,13 @@ public final class PostgresConnection {
         return fresh
     }
 
-    /// True when an idle connection turns out to be dead. Something to read on an idle socket is
-    /// either harmless (a notice, a parameter change) or the server saying goodbye (termination,
-    /// shutdown) followed by the end of the stream: read it and let libpq decide.
+    /// An idle connection has nothing to read: every command is read to its end (COPY included),
+    /// and we never LISTEN. Input while idle is the server saying goodbye (termination, shutdown)
+    /// ahead of closing the socket — its end of stream may not even have arrived yet — so the
+    /// connection is replaced. A rare harmless message (a parameter change) only costs a reconnect.
     private static func hasUnexpectedInput(_ handle: OpaquePointer) -> Bool {
-        for _ in 0..<3 {
-            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, 0) != 0 else { return false }
-            guard PQconsumeInput(handle) == 1 else { return true }
-            _ = PQisBusy(handle)
-            while let notification = PQnotifies(handle) { PQfreemem(notification) }
-            if PQstatus(handle) != CONNECTION_OK { return true }
-        }
-        // Still readable after three reads while idle: not a state worth trusting.
-        return true
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) != 0
     }
 
     private func preparedName(for sql: String, parameters: [PostgresBind], handle: OpaquePointer) throws -> String {
