@@ -15,12 +15,18 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .systemLibrary(
             name: "CLibPQ",
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCairo",
+            pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]
         ),
         .systemLibrary(
             name: "CSodium",
@@ -31,11 +37,14 @@ let package = Package(
         .target(name: "FastCGI"),
         .target(
             name: "Portal",
-            dependencies: ["Postgres", "CSodium", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Postgres", "CSodium", "CCairo", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "PortalAPI",
-            dependencies: ["Portal", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Portal", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ]
         ),
         // Parsing and loading of OCSO's nightly batch files (../shared/specs/ocso-batch-files.md).
         .target(

@@ -21,8 +21,12 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-# Matches nginx's client_max_body_size so both layers agree on the limit.
-MAX_BODY_BYTES=1048576
+# The responder's PORTAL_MAX_BODY_BYTES and nginx's client_max_body_size on the
+# upload locations (démarches, replies: 25 MiB of files plus the form), so both
+# layers agree on the limit. Everywhere else nginx allows MAX_JSON_BODY_BYTES,
+# the responder's cap on JSON bodies.
+MAX_BODY_BYTES=27262976
+MAX_JSON_BODY_BYTES=1048576
 DRAIN_TIMEOUT_SECONDS=30
 
 usage() {
@@ -329,7 +333,7 @@ render_nginx_conf() {
     local -A values=(
         [RUN_DIR]=$RUN [NGINX_DIR]=$NGINX_DIR [LOG_DIR]=$LOG_DIR
         [HTTP_PORT]=$HTTP_PORT [FCGI_SOCKET]=$FCGI_SOCK
-        [NGINX_WORKERS]=$NGINX_WORKERS [MAX_BODY]=$MAX_BODY_BYTES
+        [NGINX_WORKERS]=$NGINX_WORKERS [MAX_BODY]=$MAX_BODY_BYTES [MAX_JSON_BODY]=$MAX_JSON_BODY_BYTES
         [OPTIONAL_TEMP_PATHS]=$optional
     )
     for key in "${!values[@]}"; do

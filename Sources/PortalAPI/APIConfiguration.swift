@@ -15,5 +15,5 @@ public struct APIConfiguration: Sendable {
 }
 
 public enum PortalVersion {
-    public static let current = "0.3.0"
+    public static let current = "0.4.0"
 }

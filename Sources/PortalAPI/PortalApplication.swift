@@ -22,6 +22,9 @@ public final class PortalApplication: Sendable {
         InsuredEndpoints.register(in: &router)
         IJEndpoints.register(in: &router)
         DocumentEndpoints.register(in: &router)
+        GeneratedDocumentEndpoints.register(in: &router)
+        RequestEndpoints.register(in: &router)
+        BackOfficeEndpoints.register(in: &router)
         if configuration.diagnosticsEnabled {
             DiagnosticsEndpoints.register(in: &router)
         }

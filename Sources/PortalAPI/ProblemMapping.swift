@@ -14,6 +14,10 @@ enum ProblemMapping {
             return problem(for: failure)
         case let denial as AccessContext.Denial:
             return problem(for: denial)
+        case let error as PostgresError where error.sqlState == "23514" && error.message.contains("structure_access_not_for_staff"):
+            // A principal tried to give structure access to an OCSO staff address.
+            return .validation([ValidationIssue(field: "email", code: "staff_account",
+                                                message: "Cette adresse appartient à un compte OCSO et ne peut pas recevoir d'accès employeur.")])
         case let error as PostgresError where error.kind == .connectionFailed || error.kind == .connectionLost
             || error.kind == .poolTimeout || error.isCancellation:
             logger.warning("database unavailable", metadata: ["error": .string(error.description)])

@@ -35,7 +35,8 @@ struct ResponderConfiguration {
             queueCapacity: try source.integer("PORTAL_QUEUE_CAPACITY", default: 64, range: 1...100_000),
             maxConnections: try source.integer("PORTAL_MAX_CONNECTIONS", default: 1024, range: 1...65_536),
             maxParamsBytes: try source.integer("PORTAL_MAX_PARAMS_BYTES", default: 64 * 1024, range: 1024...(1 << 20)),
-            maxBodyBytes: try source.integer("PORTAL_MAX_BODY_BYTES", default: 1 << 20, range: 0...(64 << 20)),
+            // Démarches carry up to 25 MiB of attachments; JSON bodies are capped at 1 MiB by the API itself.
+            maxBodyBytes: try source.integer("PORTAL_MAX_BODY_BYTES", default: 26 << 20, range: 0...(64 << 20)),
             firstByteTimeout: try duration("PORTAL_FIRST_BYTE_TIMEOUT_SECONDS", 10),
             recordTimeout: try duration("PORTAL_RECORD_TIMEOUT_SECONDS", 30),
             idleTimeout: try duration("PORTAL_IDLE_TIMEOUT_SECONDS", 300),

@@ -10,7 +10,7 @@ struct PortalCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portalctl",
         abstract: "Administer the Espace Employeur database.",
-        subcommands: [Migrate.self, StructureCommand.self, Seed.self, MailCommand.self]
+        subcommands: [Migrate.self, StructureCommand.self, StaffCommand.self, Seed.self, MailCommand.self]
     )
 
     static func main() {

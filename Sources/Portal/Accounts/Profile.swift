@@ -11,9 +11,12 @@ public struct Profile: Sendable, Encodable {
     public let jobTitle: String?
     public let mustChangePassword: Bool
     public let defaultStructureID: Int64?
+    /// `staff` accounts use the back-office only; `teams` are theirs (absent for employers).
+    public let kind: AccountKind
+    public let teams: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case id, email
+        case id, email, kind, teams
         case lastName = "last_name"
         case firstName = "first_name"
         case landlinePhone = "landline_phone"
@@ -25,7 +28,7 @@ public struct Profile: Sendable, Encodable {
 
     public static func load(userID: Int64, on connection: PostgresConnection) throws -> Profile {
         let row = try connection.query("""
-            SELECT id, email, last_name, first_name, landline_phone, mobile_phone, job_title, must_change_password,
+            SELECT id, email, last_name, first_name, landline_phone, mobile_phone, job_title, must_change_password, kind, teams,
                    -- a default that was revoked since is no default any more
                    CASE WHEN EXISTS (SELECT 1 FROM structure_access a WHERE a.user_id = users.id
                                      AND a.structure_id = users.default_structure_id)
@@ -36,7 +39,9 @@ public struct Profile: Sendable, Encodable {
                        firstName: try row.decode("first_name"), landlinePhone: try row.decode("landline_phone"),
                        mobilePhone: try row.decode("mobile_phone"), jobTitle: try row.decode("job_title"),
                        mustChangePassword: try row.decode("must_change_password"),
-                       defaultStructureID: try row.decode("default_structure_id"))
+                       defaultStructureID: try row.decode("default_structure_id"),
+                       kind: AccountKind(rawValue: try row.decode("kind")) ?? .employer,
+                       teams: try row.decode("teams", as: TextArray?.self)?.values)
     }
 
     /// The editable part: phones and job title. `nil` leaves a field unchanged; `.some(nil)` clears it.

@@ -27,6 +27,7 @@ public struct SessionService {
         public let tokenDigest: [UInt8]
         public let csrfTokenDigest: [UInt8]
         public let mustChangePassword: Bool
+        public let kind: AccountKind
 
         /// Constant-time comparison of the header's token with the session's.
         public func acceptsCSRFToken(_ token: String?) -> Bool {
@@ -73,10 +74,11 @@ public struct SessionService {
         guard Secrets.isWellFormedToken(token) else { return nil }
         let digest = Secrets.digest(ofToken: token)
         guard let row = try connection.query(
-            "SELECT user_id, csrf_token_hash, must_change_password FROM auth_resolve_session($1, $2)",
+            "SELECT user_id, csrf_token_hash, must_change_password, kind FROM auth_resolve_session($1, $2)",
             [digest, settings.sessionIdleSeconds]).first else { return nil }
         return ResolvedSession(userID: try row.decode("user_id"), tokenDigest: digest,
-                               csrfTokenDigest: try row.decode("csrf_token_hash"), mustChangePassword: try row.decode("must_change_password"))
+                               csrfTokenDigest: try row.decode("csrf_token_hash"), mustChangePassword: try row.decode("must_change_password"),
+                               kind: AccountKind(rawValue: try row.decode("kind")) ?? .employer)
     }
 
     public func logout(_ session: ResolvedSession) throws {

@@ -9,8 +9,9 @@ import Foundation
 ///     pdf.table(columns: [("Période", 200), ("Montant", 80)], rows: [["07/05/2021 au 26/05/2021", "553,80 €"]])
 ///     let bytes = pdf.render()
 ///
-/// Text is set in Helvetica / Helvetica-Bold with WinAnsiEncoding (French accents and €); other
-/// characters print as `?`. The output depends only on the input: same document, same bytes.
+/// Rendered by cairo (`CCairo`) into a PDF 1.4 file with the DejaVu Sans subset it uses embedded:
+/// any UTF-8 text prints as written (accents, €, no-break spaces) and comes back from text
+/// extraction. Without a creation date the output depends only on the input.
 public struct PDFDocument: Sendable {
     public enum Alignment: Sendable {
         case left
@@ -41,6 +42,12 @@ public struct PDFDocument: Sendable {
         case table(columns: [Column], rows: [[String]])
         /// Vertical space, in points.
         case spacer(Double)
+        /// What follows starts on a new page.
+        case pageBreak
+        /// Numbered questions, each followed on the right by a box to tick per option ("Oui", "Non").
+        case questions([String], options: [String])
+        /// Side-by-side boxes to sign in, each under its label.
+        case signatures([String])
     }
 
     public struct Field: Sendable {
@@ -54,7 +61,8 @@ public struct PDFDocument: Sendable {
     }
 
     public var title: String
-    /// Written to /Info as /CreationDate when set; left out otherwise so output stays reproducible.
+    /// Written to the document information as /CreationDate when set; left out otherwise so the
+    /// output stays reproducible.
     public var creationDate: Date?
     /// /Author in /Info.
     public var author: String?
@@ -83,9 +91,39 @@ public struct PDFDocument: Sendable {
 
     public mutating func spacer(_ points: Double = 12) { blocks.append(.spacer(points)) }
 
-    /// The complete PDF 1.4 file.
+    public mutating func pageBreak() { blocks.append(.pageBreak) }
+
+    public mutating func questions(_ questions: [String], options: [String] = ["Oui", "Non"]) {
+        blocks.append(.questions(questions, options: options))
+    }
+
+    public mutating func signatures(_ labels: [String]) { blocks.append(.signatures(labels)) }
+
+    /// The complete PDF file, or the reason cairo could not produce it (out of memory).
+    public func rendered() throws -> [UInt8] {
+        let canvas = try PDFCanvas(width: PDFLayout.pageWidth, height: PDFLayout.pageHeight, title: title, author: author,
+                                   creationDate: creationDate)
+        for page in PDFLayout.layOut(title: title, blocks: blocks, on: canvas) {
+            for drawing in page {
+                switch drawing {
+                case .text(let text, let font, let x, let baseline):
+                    canvas.text(text, font, x: x, baseline: baseline)
+                case .line(let x1, let y1, let x2, let y2, let gray, let width):
+                    canvas.line(from: (x1, y1), to: (x2, y2), gray: gray, width: width)
+                case .box(let x, let y, let width, let height, let gray, let lineWidth):
+                    canvas.box(x: x, y: y, width: width, height: height, gray: gray, lineWidth: lineWidth)
+                case .fill(let x, let y, let width, let height, let gray):
+                    canvas.fill(x: x, y: y, width: width, height: height, gray: gray)
+                }
+            }
+            canvas.endPage()
+        }
+        return try canvas.finish()
+    }
+
+    /// The complete PDF file; empty in the one case cairo fails (out of memory). Seeds use it;
+    /// request handlers use `rendered()` so that a failure is an error, not an empty download.
     public func render() -> [UInt8] {
-        let pages = PDFLayout(title: title).layOut(blocks)
-        return PDFWriter(title: title, author: author, creationDate: creationDate).write(pages: pages)
+        (try? rendered()) ?? []
     }
 }

@@ -1,50 +1,46 @@
-/// Lays blocks out on A4 pages and returns one content stream per page, footers included.
-/// Coordinates are PDF points from the bottom-left corner.
+/// Lays blocks out on A4 pages as drawing operations, measuring text with the canvas they will
+/// be drawn on. Pages are laid out before anything is drawn so that every footer can say
+/// "Page n / N". Coordinates are points from the top-left corner, y growing downwards.
 struct PDFLayout {
     static let pageWidth = 595.28
     static let pageHeight = 841.89
     static let margin = 56.0
-    static let bottomLimit = 64.0
+    /// Content stops here; the footer lives below.
+    static let bottomLimit = pageHeight - 64
     static var textWidth: Double { pageWidth - 2 * margin }
+    static let cellGap = 6.0
+    static let fieldLabelWidth = 160.0
 
-    private struct Style {
-        var font: PDFFont
-        var size: Double
-        var leading: Double
+    enum Drawing {
+        case text(String, PDFFont, x: Double, baseline: Double)
+        case line(x1: Double, y1: Double, x2: Double, y2: Double, gray: Double, width: Double)
+        case box(x: Double, y: Double, width: Double, height: Double, gray: Double, lineWidth: Double)
+        case fill(x: Double, y: Double, width: Double, height: Double, gray: Double)
     }
 
-    private static let titleStyle = Style(font: .bold, size: 16, leading: 22)
-    private static let headingStyle = Style(font: .bold, size: 12, leading: 16)
-    private static let bodyStyle = Style(font: .regular, size: 10, leading: 13.5)
-    private static let labelStyle = Style(font: .bold, size: 10, leading: 13.5)
-    private static let cellStyle = Style(font: .regular, size: 9, leading: 12)
-    private static let headerCellStyle = Style(font: .bold, size: 9, leading: 12)
-    private static let footerStyle = Style(font: .regular, size: 8, leading: 10)
-    private static let cellGap = 6.0
-    private static let fieldLabelWidth = 160.0
-
-    let title: String
-    private var pages: [[UInt8]] = []
-    private var current: [UInt8] = []
+    private let canvas: PDFCanvas
+    private(set) var pages: [[Drawing]] = []
+    private var current: [Drawing] = []
     /// Top of the free space on the current page.
     private var y = 0.0
 
-    init(title: String) {
-        self.title = title
+    init(canvas: PDFCanvas) {
+        self.canvas = canvas
     }
 
-    func layOut(_ blocks: [PDFDocument.Block]) -> [[UInt8]] {
-        var layout = self
+    /// The pages of `blocks` under `title`, footers included.
+    static func layOut(title: String, blocks: [PDFDocument.Block], on canvas: PDFCanvas) -> [[Drawing]] {
+        var layout = PDFLayout(canvas: canvas)
         layout.startPage()
-        for line in Self.wrap(title, style: Self.titleStyle, width: Self.textWidth) {
-            layout.textLine(line, style: Self.titleStyle, x: Self.margin)
+        for line in layout.wrap(title, .title, width: textWidth) {
+            layout.textLine(line, .title, x: margin)
         }
-        layout.rule(at: layout.y - 4, gray: 0.3, width: 0.8)
-        layout.y -= 14
+        layout.rule(at: layout.y + 4, gray: 0.3, width: 0.8)
+        layout.y += 14
         for block in blocks {
             layout.place(block)
         }
-        return layout.finish()
+        return layout.finish(title: title)
     }
 
     // MARK: Blocks
@@ -52,41 +48,49 @@ struct PDFLayout {
     private mutating func place(_ block: PDFDocument.Block) {
         switch block {
         case .heading(let text):
-            let lines = Self.wrap(text, style: Self.headingStyle, width: Self.textWidth)
-            if !isAtTopOfPage { y -= 8 }
+            let lines = wrap(text, .heading, width: Self.textWidth)
+            if !isAtTopOfPage { y += 8 }
             // Keep the heading with at least two lines of what follows.
-            ensureSpace(Double(lines.count) * Self.headingStyle.leading + 2 * Self.bodyStyle.leading)
-            for line in lines { textLine(line, style: Self.headingStyle, x: Self.margin) }
-            y -= 2
+            ensureSpace(Double(lines.count) * PDFFont.heading.leading + 2 * PDFFont.body.leading)
+            for line in lines { textLine(line, .heading, x: Self.margin) }
+            y += 2
         case .paragraph(let text):
-            for line in Self.wrap(text, style: Self.bodyStyle, width: Self.textWidth) {
-                ensureSpace(Self.bodyStyle.leading)
-                textLine(line, style: Self.bodyStyle, x: Self.margin)
+            for line in wrap(text, .body, width: Self.textWidth) {
+                ensureSpace(PDFFont.body.leading)
+                textLine(line, .body, x: Self.margin)
             }
-            y -= 4
+            y += 4
         case .fields(let fields):
             for field in fields { place(field) }
-            y -= 4
+            y += 4
         case .table(let columns, let rows):
             placeTable(columns: columns, rows: rows)
         case .spacer(let points):
-            y -= max(0, points)
-            if y < Self.bottomLimit { startPage() }
+            y += max(0, min(points, Self.bottomLimit))
+            if y > Self.bottomLimit { startPage() }
+        case .pageBreak:
+            if !isAtTopOfPage { startPage() }
+        case .questions(let questions, let options):
+            placeQuestions(questions, options: options)
+        case .signatures(let labels):
+            placeSignatures(labels)
         }
     }
 
     private mutating func place(_ field: PDFDocument.Field) {
-        let labels = Self.wrap(field.label, style: Self.labelStyle, width: Self.fieldLabelWidth - Self.cellGap)
-        let values = Self.wrap(field.value, style: Self.bodyStyle, width: Self.textWidth - Self.fieldLabelWidth)
+        let labels = wrap(field.label, .label, width: Self.fieldLabelWidth - Self.cellGap)
+        let values = wrap(field.value, .body, width: Self.textWidth - Self.fieldLabelWidth)
         let count = max(labels.count, values.count)
+        // A short field stays on one page.
+        if count <= 4 { ensureSpace(Double(count) * PDFFont.body.leading) }
         for index in 0..<count {
-            ensureSpace(Self.bodyStyle.leading)
-            let baseline = y - Self.bodyStyle.size
-            if index < labels.count { text(labels[index], style: Self.labelStyle, x: Self.margin, baseline: baseline) }
+            ensureSpace(PDFFont.body.leading)
+            let baseline = y + PDFFont.body.size
+            if index < labels.count { current.append(.text(labels[index], .label, x: Self.margin, baseline: baseline)) }
             if index < values.count {
-                text(values[index], style: Self.bodyStyle, x: Self.margin + Self.fieldLabelWidth, baseline: baseline)
+                current.append(.text(values[index], .body, x: Self.margin + Self.fieldLabelWidth, baseline: baseline))
             }
-            y -= Self.bodyStyle.leading
+            y += PDFFont.body.leading
         }
     }
 
@@ -109,93 +113,126 @@ struct PDFLayout {
         }
         let right = min(x, Self.margin + Self.textWidth)
         let header = columns.map(\.title)
-        let headerHeight = rowHeight(header, columns: placed, style: Self.headerCellStyle)
+        let headerCells = cellLines(header, columns: placed, font: .headerCell)
+        let headerHeight = rowHeight(headerCells, font: .headerCell)
         // A header alone at the bottom of a page is useless: require room for one row too.
-        let firstRowHeight = rows.first.map { rowHeight($0, columns: placed, style: Self.cellStyle) } ?? 0
-        ensureSpace(headerHeight + firstRowHeight + 4)
-        placeRow(header, columns: placed, style: Self.headerCellStyle, right: right, ruleGray: 0.2)
+        let firstRow = rows.first.map { rowHeight(cellLines($0, columns: placed, font: .cell), font: .cell) } ?? 0
+        ensureSpace(headerHeight + firstRow)
+        placeRow(headerCells, columns: placed, font: .headerCell, right: right, isHeader: true)
         for row in rows {
-            let height = rowHeight(row, columns: placed, style: Self.cellStyle)
-            if y - height < Self.bottomLimit {
+            let cells = cellLines(row, columns: placed, font: .cell)
+            let height = rowHeight(cells, font: .cell)
+            if y + height > Self.bottomLimit, y > Self.margin + headerHeight {
                 startPage()
-                placeRow(header, columns: placed, style: Self.headerCellStyle, right: right, ruleGray: 0.2)
+                placeRow(headerCells, columns: placed, font: .headerCell, right: right, isHeader: true)
             }
-            placeRow(row, columns: placed, style: Self.cellStyle, right: right, ruleGray: 0.8)
+            placeRow(cells, columns: placed, font: .cell, right: right, isHeader: false)
         }
-        y -= 8
+        y += 8
     }
 
-    private func cellLines(_ row: [String], columns: [PlacedColumn], style: Style) -> [[[UInt8]]] {
+    private func cellLines(_ row: [String], columns: [PlacedColumn], font: PDFFont) -> [[String]] {
         columns.indices.map { index in
-            let text = index < row.count ? row[index] : ""
-            return Self.wrap(text, style: style, width: max(1, columns[index].width - Self.cellGap))
+            wrap(index < row.count ? row[index] : "", font, width: max(1, columns[index].width - Self.cellGap))
         }
     }
 
-    private func rowHeight(_ row: [String], columns: [PlacedColumn], style: Style) -> Double {
-        let lines = cellLines(row, columns: columns, style: style).map(\.count).max() ?? 1
-        return Double(max(1, lines)) * style.leading + 3
+    private func rowHeight(_ cells: [[String]], font: PDFFont) -> Double {
+        Double(max(1, cells.map(\.count).max() ?? 1)) * font.leading + 4
     }
 
-    private mutating func placeRow(_ row: [String], columns: [PlacedColumn], style: Style, right: Double, ruleGray: Double) {
-        let cells = cellLines(row, columns: columns, style: style)
-        let lineCount = max(1, cells.map(\.count).max() ?? 1)
+    private mutating func placeRow(_ cells: [[String]], columns: [PlacedColumn], font: PDFFont, right: Double, isHeader: Bool) {
+        let height = rowHeight(cells, font: font)
+        if isHeader { current.append(.fill(x: Self.margin, y: y, width: right - Self.margin, height: height, gray: 0.9)) }
         for (index, lines) in cells.enumerated() {
             let column = columns[index]
             for (number, line) in lines.enumerated() {
-                let baseline = y - 1 - style.size - Double(number) * style.leading
+                let baseline = y + 2 + font.size + Double(number) * font.leading
                 let x = column.alignment == .left
-                    ? column.x
-                    : column.x + column.width - Self.cellGap - style.font.width(of: line, size: style.size)
-                text(line, style: style, x: x, baseline: baseline)
+                    ? column.x + 2
+                    : column.x + column.width - Self.cellGap + 2 - canvas.width(line, font)
+                current.append(.text(line, font, x: x, baseline: baseline))
             }
         }
-        y -= Double(lineCount) * style.leading + 3
-        rule(from: Self.margin, to: right, at: y + 1, gray: ruleGray, width: 0.4)
+        y += height
+        rule(from: Self.margin, to: right, at: y, gray: isHeader ? 0.2 : 0.75, width: 0.4)
+    }
+
+    /// Each question with a small box before every option, on the right.
+    private mutating func placeQuestions(_ questions: [String], options: [String]) {
+        let boxSize = 8.0
+        let optionWidths = options.map { canvas.width($0, .body) + boxSize + 4 + 14 }
+        let optionsWidth = optionWidths.reduce(0, +)
+        let questionWidth = max(100, Self.textWidth - optionsWidth - 12)
+        for (number, question) in questions.enumerated() {
+            let lines = wrap("\(number + 1). \(question)", .body, width: questionWidth)
+            ensureSpace(Double(lines.count) * PDFFont.body.leading + 4)
+            var x = Self.margin + Self.textWidth - optionsWidth
+            for (index, option) in options.enumerated() {
+                current.append(.box(x: x, y: y + 2, width: boxSize, height: boxSize, gray: 0, lineWidth: 0.6))
+                current.append(.text(option, .body, x: x + boxSize + 4, baseline: y + PDFFont.body.size))
+                x += optionWidths[index]
+            }
+            for line in lines { textLine(line, .body, x: Self.margin) }
+            y += 4
+        }
+        y += 4
+    }
+
+    /// Side-by-side boxes to sign in, each with its label above.
+    private mutating func placeSignatures(_ labels: [String]) {
+        guard !labels.isEmpty else { return }
+        let gap = 16.0
+        let width = (Self.textWidth - gap * Double(labels.count - 1)) / Double(labels.count)
+        let wrapped = labels.map { wrap($0, .label, width: width) }
+        let labelHeight = Double(wrapped.map(\.count).max() ?? 1) * PDFFont.label.leading
+        let boxHeight = 64.0
+        ensureSpace(labelHeight + boxHeight + 4)
+        for (index, lines) in wrapped.enumerated() {
+            let x = Self.margin + Double(index) * (width + gap)
+            for (number, line) in lines.enumerated() {
+                current.append(.text(line, .label, x: x, baseline: y + PDFFont.label.size + Double(number) * PDFFont.label.leading))
+            }
+            current.append(.box(x: x, y: y + labelHeight + 2, width: width, height: boxHeight, gray: 0.4, lineWidth: 0.5))
+        }
+        y += labelHeight + boxHeight + 12
     }
 
     // MARK: Pages
 
-    private var isAtTopOfPage: Bool { y >= Self.pageHeight - Self.margin }
+    private var isAtTopOfPage: Bool { y <= Self.margin }
 
     private mutating func ensureSpace(_ height: Double) {
-        if y - height < Self.bottomLimit, !isAtTopOfPage { startPage() }
+        if y + height > Self.bottomLimit, !isAtTopOfPage { startPage() }
     }
 
     private mutating func startPage() {
         if !current.isEmpty || !pages.isEmpty { pages.append(current) }
         current = []
-        y = Self.pageHeight - Self.margin
+        y = Self.margin
     }
 
-    private mutating func finish() -> [[UInt8]] {
+    private mutating func finish(title: String) -> [[Drawing]] {
         pages.append(current)
         let count = pages.count
-        let footerTitle = Self.truncate(WinAnsiEncoding.encode(title), style: Self.footerStyle, width: Self.textWidth - 90)
+        let footerTitle = truncate(title.replacingOccurrences(of: "\n", with: " "), .footer, width: Self.textWidth - 90)
+        let footerBaseline = Self.pageHeight - 32
         for index in pages.indices {
-            current = pages[index]
-            rule(from: Self.margin, to: Self.margin + Self.textWidth, at: 44, gray: 0.6, width: 0.4)
-            text(footerTitle, style: Self.footerStyle, x: Self.margin, baseline: 32)
-            let number = WinAnsiEncoding.encode("Page \(index + 1) / \(count)")
-            let width = Self.footerStyle.font.width(of: number, size: Self.footerStyle.size)
-            text(number, style: Self.footerStyle, x: Self.margin + Self.textWidth - width, baseline: 32)
-            pages[index] = current
+            pages[index].append(.line(x1: Self.margin, y1: Self.pageHeight - 44, x2: Self.margin + Self.textWidth,
+                                      y2: Self.pageHeight - 44, gray: 0.6, width: 0.4))
+            pages[index].append(.text(footerTitle, .footer, x: Self.margin, baseline: footerBaseline))
+            let number = "Page \(index + 1) / \(count)"
+            let width = canvas.width(number, .footer)
+            pages[index].append(.text(number, .footer, x: Self.margin + Self.textWidth - width, baseline: footerBaseline))
         }
         return pages
     }
 
     // MARK: Drawing
 
-    private mutating func textLine(_ bytes: [UInt8], style: Style, x: Double) {
-        text(bytes, style: style, x: x, baseline: y - style.size)
-        y -= style.leading
-    }
-
-    private mutating func text(_ bytes: [UInt8], style: Style, x: Double, baseline: Double) {
-        guard !bytes.isEmpty else { return }
-        current += Array("BT /\(style.font.resourceName) \(Self.number(style.size)) Tf \(Self.number(x)) \(Self.number(baseline)) Td ".utf8)
-        current += WinAnsiEncoding.literal(bytes)
-        current += Array(" Tj ET\n".utf8)
+    private mutating func textLine(_ text: String, _ font: PDFFont, x: Double) {
+        current.append(.text(text, font, x: x, baseline: y + font.size))
+        y += font.leading
     }
 
     private mutating func rule(at height: Double, gray: Double, width: Double) {
@@ -203,61 +240,58 @@ struct PDFLayout {
     }
 
     private mutating func rule(from start: Double, to end: Double, at height: Double, gray: Double, width: Double) {
-        current += Array(("\(Self.number(gray)) G \(Self.number(width)) w \(Self.number(start)) \(Self.number(height)) m "
-            + "\(Self.number(end)) \(Self.number(height)) l S 0 G\n").utf8)
-    }
-
-    /// At most two decimals, no exponent, no locale: `56`, `770.5`, `539.28`.
-    static func number(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        let sign = hundredths < 0 ? "-" : ""
-        let magnitude = abs(hundredths)
-        let whole = magnitude / 100
-        let fraction = magnitude % 100
-        if fraction == 0 { return sign + String(whole) }
-        if fraction % 10 == 0 { return sign + "\(whole).\(fraction / 10)" }
-        return sign + "\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
+        current.append(.line(x1: start, y1: height, x2: end, y2: height, gray: gray, width: width))
     }
 
     // MARK: Text measurement
 
-    /// Lines of WinAnsi bytes no wider than `width`: breaks at spaces (never at a no-break space),
-    /// inside a word only when the word alone is too wide. `\n` forces a break.
-    private static func wrap(_ text: String, style: Style, width: Double) -> [[UInt8]] {
-        var lines: [[UInt8]] = []
-        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let bytes = WinAnsiEncoding.encode(String(paragraph))
-            let words = bytes.split(separator: 0x20, omittingEmptySubsequences: true).map(Array.init)
-            var line: [UInt8] = []
-            for word in words {
-                let candidate = line.isEmpty ? word : line + [0x20] + word
-                if style.font.width(of: candidate, size: style.size) <= width {
-                    line = candidate
+    /// Lines no wider than `width`: breaks at spaces (never at a no-break space), inside a word
+    /// only when the word alone is too wide. `\n` (or `\r\n`) forces a break.
+    func wrap(_ text: String, _ font: PDFFont, width: Double) -> [String] {
+        var lines: [String] = []
+        let space = canvas.width(" ", font)
+        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        for paragraph in normalized.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = ""
+            var lineWidth = 0.0
+            for word in paragraph.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+                let wordWidth = canvas.width(word, font)
+                if line.isEmpty, wordWidth <= width {
+                    line = word
+                    lineWidth = wordWidth
+                    continue
+                }
+                if !line.isEmpty, lineWidth + space + wordWidth <= width {
+                    line += " " + word
+                    lineWidth += space + wordWidth
                     continue
                 }
                 if !line.isEmpty { lines.append(line) }
-                line = []
-                var rest = word[...]
-                while style.font.width(of: Array(rest), size: style.size) > width, rest.count > 1 {
-                    var cut = rest.startIndex + 1
-                    while cut < rest.endIndex, style.font.width(of: Array(rest[rest.startIndex...cut]), size: style.size) <= width {
-                        cut += 1
+                line = ""
+                lineWidth = 0
+                // A word wider than the line is cut where it must be.
+                var rest = Substring(word)
+                while canvas.width(String(rest), font) > width, rest.count > 1 {
+                    var cut = rest.index(after: rest.startIndex)
+                    while cut < rest.endIndex, canvas.width(String(rest[rest.startIndex...cut]), font) <= width {
+                        cut = rest.index(after: cut)
                     }
-                    lines.append(Array(rest[rest.startIndex..<cut]))
+                    lines.append(String(rest[rest.startIndex..<cut]))
                     rest = rest[cut...]
                 }
-                line = Array(rest)
+                line = String(rest)
+                lineWidth = canvas.width(line, font)
             }
             lines.append(line)
         }
         return lines
     }
 
-    /// Cuts `bytes` to `width`, ending with an ellipsis when something was cut.
-    private static func truncate(_ bytes: [UInt8], style: Style, width: Double) -> [UInt8] {
-        guard style.font.width(of: bytes, size: style.size) > width else { return bytes }
-        var kept = bytes
-        while !kept.isEmpty, style.font.width(of: kept + [0x85], size: style.size) > width { kept.removeLast() }
-        return kept + [0x85]
+    /// Cuts `text` to `width`, ending with an ellipsis when something was cut.
+    private func truncate(_ text: String, _ font: PDFFont, width: Double) -> String {
+        guard canvas.width(text, font) > width else { return text }
+        var kept = text
+        while !kept.isEmpty, canvas.width(kept + "…", font) > width { kept.removeLast() }
+        return kept + "…"
     }
 }

@@ -70,4 +70,34 @@ public enum MailTemplates {
             \(signature)
             """)
     }
+
+    /// A reply from OCSO to a démarche. The reply itself stays in the portal: it may concern an
+    /// employee's health or pay, which mail does not carry.
+    public static func requestReplied(to email: String, requestID: Int64, subject: String) -> MailMessage {
+        MailMessage(recipient: email, subject: "Réponse à votre démarche n° \(requestID) — Espace Employeur OCSO", body: """
+            Bonjour,
+
+            Les équipes OCSO ont répondu à votre démarche n° \(requestID) « \(subject) ».
+
+            Connectez-vous à votre Espace Employeur, rubrique « Démarches », pour lire la réponse et ses éventuelles pièces jointes.
+            \(signature)
+            """)
+    }
+
+    public static func requestStatusChanged(to email: String, requestID: Int64, subject: String, status: RequestStatus) -> MailMessage {
+        let state = switch status {
+        case .received: "a bien été reçue"
+        case .inProgress: "est en cours de traitement"
+        case .done: "a été traitée"
+        }
+        return MailMessage(recipient: email, subject: "Votre démarche n° \(requestID) : \(status.label.lowercased()) — Espace Employeur OCSO",
+                           body: """
+            Bonjour,
+
+            Votre démarche n° \(requestID) « \(subject) » \(state) par les équipes OCSO.
+
+            Retrouvez-la dans votre Espace Employeur, rubrique « Démarches ».
+            \(signature)
+            """)
+    }
 }

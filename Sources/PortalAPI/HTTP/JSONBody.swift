@@ -5,10 +5,18 @@ import Portal
 /// top, no field the endpoint does not know. Typed getters collect every field problem so the
 /// user sees them all at once (422 with the list); `finish()` throws them.
 final class JSONBody {
+    /// JSON bodies stay small whatever the responder accepts for uploads (PORTAL_MAX_BODY_BYTES,
+    /// sized for démarches' files); nginx applies the same 1 MiB outside the upload locations.
+    static let maximumBytes = 1 << 20
+
     private let fields: [String: JSONValue]
     private(set) var issues: [ValidationIssue] = []
 
     init(_ request: APIRequest, allowed: Set<String>) throws {
+        guard request.body.count <= Self.maximumBytes else {
+            throw Problem(status: 413, code: "payload_too_large", title: "Content Too Large",
+                          detail: "La requête dépasse la taille autorisée (1 Mio pour un corps JSON).")
+        }
         let mediaType = request.header("content-type")?.split(separator: ";").first?
             .trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
