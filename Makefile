@@ -13,7 +13,7 @@ help:
 	@echo "make down    stop the stack"
 	@echo "make status  what runs, where"
 	@echo "make test    Swift tests + end-to-end tests on a throwaway stack"
-	@echo "make bench   wrk on /readyz against a pgbench baseline"
+	@echo "make bench   /readyz through nginx vs pgbench, and ij-worker ingest vs psql \\copy (figures, not tests)"
 	@echo "make build   swift build (debug)"
 
 # As root, install what is missing; otherwise only check and say what to install.

@@ -36,6 +36,8 @@ command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# /usr/bin/time measures the worker's peak memory in tests and benchmarks.
+[[ -x /usr/bin/time ]] || missing+=(time)
 # cairo renders the generated PDFs; DejaVu is the font they embed.
 pkg_installed libcairo2-dev || missing+=(libcairo2-dev)
 pkg_installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
