@@ -34,9 +34,9 @@ enum Guards {
     /// employers only employer endpoints (403 `backoffice_only` in the back-office). While the
     /// temporary password is not changed, only the endpoints that allow it answer (403
     /// `password_change_required`).
-    /// Without an explicit `audience`, the endpoints usable before the password change (session,
-    /// profile, password) are the account endpoints every kind needs; all others are employers'.
-    static func authenticated(allowWhilePasswordChangeRequired: Bool = false, audience: Audience? = nil,
+    /// `audience` is employers unless said otherwise: the account endpoints every kind of user
+    /// needs (session, profile, password) pass `.anyAccount`, the back-office `.staff`.
+    static func authenticated(allowWhilePasswordChangeRequired: Bool = false, audience: Audience = .employer,
                               _ body: @escaping @Sendable (APIRequest, RequestContext, Caller) throws -> APIResponse) -> Endpoint {
         .transactional { request, context in
             guard let token = SessionCookie.value(in: request),
@@ -47,7 +47,7 @@ enum Guards {
             if stateChangingMethods.contains(request.method), !session.acceptsCSRFToken(request.header("x-csrf-token")) {
                 throw Problem.csrfRejected
             }
-            switch (audience ?? (allowWhilePasswordChangeRequired ? .anyAccount : .employer), session.kind) {
+            switch (audience, session.kind) {
             case (.employer, .staff): throw Problem.staffAccount
             case (.staff, .employer): throw Problem.backOfficeOnly
             default: break

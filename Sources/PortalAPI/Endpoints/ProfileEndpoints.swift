@@ -3,7 +3,7 @@ import Portal
 /// "Mes informations": the signed-in user's profile, password, default structure and history.
 enum ProfileEndpoints {
     static func register(in router: inout Router<Endpoint>) {
-        router.add("GET", "/api/v1/me", Guards.authenticated(allowWhilePasswordChangeRequired: true) { _, context, caller in
+        router.add("GET", "/api/v1/me", Guards.authenticated(allowWhilePasswordChangeRequired: true, audience: .anyAccount) { _, context, caller in
             try .json(SessionEndpoints.sessionBody(userID: caller.userID, sessionToken: caller.sessionToken, context: context))
         })
 
@@ -34,7 +34,7 @@ enum ProfileEndpoints {
             return try .json(Profile.load(userID: caller.userID, on: context.database))
         })
 
-        router.add("POST", "/api/v1/me/password", Guards.authenticated(allowWhilePasswordChangeRequired: true) { request, context, caller in
+        router.add("POST", "/api/v1/me/password", Guards.authenticated(allowWhilePasswordChangeRequired: true, audience: .anyAccount) { request, context, caller in
             let body = try JSONBody(request, allowed: ["current_password", "new_password"])
             let current = body.string("current_password", required: true, maxLength: 1024)
             let new = body.string("new_password", required: true, maxLength: 1024)

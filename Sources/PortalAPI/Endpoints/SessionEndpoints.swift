@@ -14,7 +14,7 @@ enum SessionEndpoints {
             return try sessionResponse(issued, context: context)
         })
 
-        router.add("DELETE", "/api/v1/session", Guards.authenticated(allowWhilePasswordChangeRequired: true) { _, context, caller in
+        router.add("DELETE", "/api/v1/session", Guards.authenticated(allowWhilePasswordChangeRequired: true, audience: .anyAccount) { _, context, caller in
             try SessionService(connection: context.database, settings: context.auth, origin: context.origin).logout(caller.session)
             return APIResponse(status: 204, headers: [SessionCookie.clear, APIResponse.Header("Cache-Control", "no-store")])
         })
