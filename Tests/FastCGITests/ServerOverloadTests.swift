@@ -17,20 +17,26 @@ extension ServerTests {
         }
     }
 
-    @Test func fullQueueIsAnsweredWithAFast503() throws {
+    /// One worker, held by a `/block` request (on `running`) until `gate` is signalled.
+    private static func serverWithItsOnlyWorkerBusy(queueCapacity: Int) throws
+        -> (TestServer, DispatchSemaphore, Shared<[String]>, FastCGITestClient) {
         let gate = DispatchSemaphore(value: 0)
         let seen = Shared<[String]>([])
         let test = try TestServer {
             $0.workerCount = 1
-            $0.queueCapacity = 1
+            $0.queueCapacity = queueCapacity
         } handler: { request, cancellation, writer in
-            Self.gatedHandler(gate: gate, seen: seen)(request, cancellation, writer)
+            gatedHandler(gate: gate, seen: seen)(request, cancellation, writer)
         }
-        defer { test.shutdown() }
-
         let running = try test.connect()
         try running.send(RequestBytes.request(params: ["REQUEST_URI": "/block"]))
         #expect(eventually { test.server.stats.busyWorkers == 1 })
+        return (test, gate, seen, running)
+    }
+
+    @Test func fullQueueIsAnsweredWithAFast503() throws {
+        let (test, gate, seen, running) = try Self.serverWithItsOnlyWorkerBusy(queueCapacity: 1)
+        defer { test.shutdown() }
         let queued = try test.connect()
         try queued.send(RequestBytes.request(params: ["REQUEST_URI": "/block"]))
         #expect(eventually { test.server.stats.queueDepth == 1 })
@@ -103,19 +109,8 @@ extension ServerTests {
     }
 
     @Test func queuedRequestWhoseClientLeftIsNeverRun() throws {
-        let gate = DispatchSemaphore(value: 0)
-        let seen = Shared<[String]>([])
-        let test = try TestServer {
-            $0.workerCount = 1
-            $0.queueCapacity = 4
-        } handler: { request, cancellation, writer in
-            Self.gatedHandler(gate: gate, seen: seen)(request, cancellation, writer)
-        }
+        let (test, gate, seen, running) = try Self.serverWithItsOnlyWorkerBusy(queueCapacity: 4)
         defer { test.shutdown() }
-
-        let running = try test.connect()
-        try running.send(RequestBytes.request(params: ["REQUEST_URI": "/block"]))
-        #expect(eventually { test.server.stats.busyWorkers == 1 })
         let leaving = try test.connect()
         try leaving.send(RequestBytes.request(params: ["REQUEST_URI": "/abandoned"]))
         #expect(eventually { test.server.stats.queueDepth == 1 })

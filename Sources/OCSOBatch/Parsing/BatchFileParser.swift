@@ -338,7 +338,7 @@ public final class BatchFileParser {
         try expectFieldCount(8)
         let contractRef = try reference(1, "contract_ref")
         let clientNumber = try clientNumber(2)
-        guard let kind = ContractKind(rawValue: FieldSyntax.string(field(3))) else {
+        guard let kind = Regime(rawValue: FieldSyntax.string(field(3))) else {
             throw invalid(3, "kind", "PREVOYANCE ou SANTE")
         }
         let record = ContractRecord(lineNumber: lineNumber, contractRef: contractRef, clientNumber: clientNumber, kind: kind,

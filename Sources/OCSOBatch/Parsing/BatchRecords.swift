@@ -1,3 +1,4 @@
+import Portal
 import Postgres
 
 /// The records of OCSO's batch files (../shared/specs/ocso-batch-files.md), as the parser returns
@@ -33,18 +34,6 @@ public struct BatchTrailer: Sendable, Equatable {
 }
 
 // MARK: - IJ
-
-public enum IJNature: String, Sendable, CaseIterable {
-    /// Ind.Jour. Maladie
-    case sickness = "MAL"
-    case maternity = "MAT"
-    /// Paternité / accueil de l'enfant
-    case paternity = "PAT"
-    /// Accident du travail / maladie professionnelle
-    case workAccident = "ATP"
-    /// Temps partiel thérapeutique
-    case therapeuticPartTime = "TPT"
-}
 
 /// `L;<payment_ref>;<matricule>;<beneficiary_name>;<period_start>;<period_end>;<nature>;<days>;<ss_daily>;<other_movement>;<insurer_daily>`
 public struct IJLine: Sendable, Equatable {
@@ -102,17 +91,12 @@ public struct IJPayment: Sendable, Equatable {
 
 // MARK: - AFF
 
-public enum ContractKind: String, Sendable, CaseIterable {
-    case prevoyance = "PREVOYANCE"
-    case sante = "SANTE"
-}
-
 /// `C;<contract_ref>;<client_number>;<kind>;<college>;<dsn_reference>;<start_date>;<end_date optional>`, keyed by `contract_ref`.
 public struct ContractRecord: Sendable, Equatable {
     public let lineNumber: Int
     public let contractRef: String
     public let clientNumber: String
-    public let kind: ContractKind
+    public let kind: Regime
     /// Staff category label (≤ 200 characters).
     public let college: String
     /// ≤ 64 characters.

@@ -11,25 +11,6 @@ public struct IJPayments {
         self.access = access
     }
 
-    public enum Nature: String, Encodable, Sendable {
-        case sickness = "MAL"
-        case maternity = "MAT"
-        case paternity = "PAT"
-        case workAccident = "ATP"
-        case therapeuticPartTime = "TPT"
-
-        /// As the portal shows it.
-        public var label: String {
-            switch self {
-            case .sickness: "Ind.Jour. Maladie"
-            case .maternity: "Ind.Jour. Maternité"
-            case .paternity: "Ind.Jour. Paternité"
-            case .workAccident: "Ind.Jour. Accident du travail"
-            case .therapeuticPartTime: "Temps partiel thérapeutique"
-            }
-        }
-    }
-
     public struct Filter: Sendable {
         /// Payment date within [from, to].
         public var from: CalendarDate?
@@ -50,7 +31,7 @@ public struct IJPayments {
         public let beneficiaryName: String
         public let periodStart: CalendarDate
         public let periodEnd: CalendarDate
-        public let nature: Nature
+        public let nature: IJNature
         public let natureLabel: String
         public let days: Int
         public let ssDaily: Cents
@@ -175,7 +156,7 @@ public struct IJPayments {
             WHERE l.structure_id = $1 AND l.payment_id = ANY ($2::text[]::bigint[])
             ORDER BY l.payment_id, l.line_no
             """, [access.structureID, TextArray(ids.map(String.init))]) {
-            let nature = Nature(rawValue: try row.decode("nature")) ?? .sickness
+            let nature = IJNature(rawValue: try row.decode("nature")) ?? .sickness
             result[try row.decode("payment_id"), default: []].append(Line(
                 lineNumber: try row.decode("line_no"), matricule: try row.decode("matricule"),
                 beneficiaryName: try row.decode("beneficiary_name"), periodStart: try row.decode("period_start"),
