@@ -350,6 +350,5 @@ import Testing
         #expect(parser.bufferHighWaterBytes <= parser.bufferCapacity)
         #expect(parser.bufferHighWaterBytes < size / 100)
         #expect(parser.maxPendingLines == 3)
-        #expect(parser.distinctPaymentRefs == 50_000)
     }
 }

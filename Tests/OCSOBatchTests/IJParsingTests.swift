@@ -181,18 +181,6 @@ import Testing
         }
     }
 
-    @Test func duplicatePaymentRefsInsideTheFileRejectTheLaterOnes() throws {
-        let copy = [Sample.guideR, Sample.guideL]
-        let outcome = try parse(Sample.ij(copy + Sample.secondPayment + copy + copy))
-        #expect(outcome.outcome == "ok")
-        #expect(outcome.items.map(\.isRejected) == [false, false, true, true])
-        #expect(outcome.itemRejections.map(\.reason) == [.duplicatePaymentRef, .duplicatePaymentRef])
-        #expect(outcome.itemRejections.map(\.lineNumber) == [7, 9])
-        #expect(outcome.itemRejections.map(\.key) == ["P2021061801", "P2021061801"])
-        // All R amounts are in the control amount, rejected ones included.
-        #expect(outcome.trailer?.controlAmount == Cents(3 * 55_380 + 28_750))
-    }
-
     @Test func severalProblemsOfOnePaymentAreAllReported() throws {
         let body = [
             Sample.guideR, Sample.guideL,
@@ -200,7 +188,7 @@ import Testing
             Sample.replacing(Sample.guideL, field: 7, with: "19"),
         ]
         let outcome = try parse(Sample.ij(body))
-        #expect(outcome.items[1].rejections.map(\.reason) == [.duplicatePaymentRef, .daysInconsistent, .amountMismatch])
+        #expect(outcome.items[1].rejections.map(\.reason) == [.daysInconsistent, .amountMismatch])
     }
 
     // MARK: Structure

@@ -115,6 +115,32 @@ import TestSupport
         }
     }
 
+    @Test func laterOccurrencesOfAReferenceInsideTheFileAreRejected() async throws {
+        try await onDedicatedThread {
+            try Self.withDemoDatabase { database in
+                let payment = ("D1", "1234567", Self.siret, [("123456700001", 2, 100, 300)])
+                // D2's first occurrence is wrong (its period does not match its days) and rejected
+                // by the parser: the second, otherwise right, is still a duplicate.
+                var text = Self.ijFile(batch: "B-DUPS", [
+                    payment, ("D2", "1234567", Self.siret, [("123456700002", 1, 100, 200)]), payment,
+                    ("D2", "1234567", Self.siret, [("123456700002", 1, 100, 200)]), payment,
+                ])
+                let firstD2Line = try #require(text.range(of: "L;D2;123456700002;NOM Prénom;2026-10-01;2026-10-01"))
+                text.replaceSubrange(firstD2Line, with: "L;D2;123456700002;NOM Prénom;2026-10-01;2026-10-02")
+                let outcome = try Self.load(text, database)
+                #expect(outcome.status == .loaded)
+                #expect(outcome.itemsLoaded == 1)
+                #expect(outcome.itemsRejected == 4)
+                let reasons: [String] = try TestCluster.connect(as: "portal_owner", database: database).query(
+                    "SELECT item_key || ' ' || reason || ' ' || line_number FROM batch_rejects ORDER BY line_number")
+                    .map { row -> String in try row.decode(0) }
+                #expect(reasons == ["D2;123456700002 days_inconsistent 5", "D1 duplicate_payment_ref 6", "D2 duplicate_payment_ref 8",
+                                    "D1 duplicate_payment_ref 10"])
+                #expect(try Self.count("SELECT count(*) FROM ij_payments WHERE batch_id = 'B-DUPS'", database: database) == 1)
+            }
+        }
+    }
+
     @Test func aPaymentAlreadyLoadedByAnotherBatchIsRejected() async throws {
         try await onDedicatedThread {
             try Self.withDemoDatabase { database in

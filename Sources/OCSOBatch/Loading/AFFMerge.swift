@@ -25,13 +25,13 @@ enum AFFMerge {
     static let copy = "COPY stage_aff (\(columns)) FROM STDIN"
 
     /// One COPY row per record, the unused columns NULL.
-    static func row(for item: BatchItem) -> String {
+    static func appendRow(for item: BatchItem, to buffer: inout CopyBuffer) {
         var values = [String?](repeating: nil, count: 27)
         func set(_ index: Int, _ value: String?) { values[index] = value }
         values[0] = item.recordType
         values[1] = String(item.lineNumber)
         switch item {
-        case .payment: return ""
+        case .payment: return
         case .contract(let c):
             set(2, c.contractRef); set(3, c.clientNumber); set(4, c.kind.rawValue); set(5, c.college); set(6, c.dsnReference)
             set(7, c.startDate.description); set(8, c.endDate?.description)
@@ -47,9 +47,8 @@ enum AFFMerge {
             set(13, b.matricule); set(14, b.lastName); set(15, b.firstName); set(23, b.rank); set(17, b.birthDate.description)
             set(24, b.adhesionDate.description); set(25, b.validityDate?.description); set(26, b.radiationDate?.description)
         }
-        var row = CopyRow()
-        for value in values { row.add(value) }
-        return row.line
+        for value in values { buffer.add(value) }
+        buffer.endRow()
     }
 
     /// Rejections first (each record at most once, first reason wins), then the upserts in

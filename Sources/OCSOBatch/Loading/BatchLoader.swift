@@ -48,7 +48,9 @@ public struct BatchLoader {
             let header = try parser.header()
             outcome.batchID = header.batchID
             outcome.fileType = header.fileType.rawValue
+            try connection.execute(Self.sessionSettings)
             let result = try connection.transaction { connection -> (BatchOutcome.Status, Int, [BatchReject], Int) in
+                try connection.execute("SET LOCAL work_mem = '64MB'")
                 try connection.query("SELECT pg_advisory_xact_lock(hashtextextended('ocso-batch:' || $1, 0))", [header.batchID])
                 let previous = try connection.query("SELECT id, sha256 FROM batch_files WHERE batch_id = $1 AND status = 'loaded'",
                                                     [header.batchID]).first
@@ -133,6 +135,11 @@ public struct BatchLoader {
         return outcome
     }
 
+    /// Staging tables are temporary: 8 MB of local buffers (the default) would spill a large file to
+    /// disk several times over. Only settable before the session's first temporary table, and the
+    /// same value is accepted again, so it is set before every load.
+    static let sessionSettings = "SET temp_buffers = '256MB'"
+
     /// Thrown to roll a dry run back with what it would have done.
     private struct DryRun: Error {
         let loaded: Int
@@ -165,10 +172,12 @@ public struct BatchLoader {
         throws -> (rejects: [BatchReject], rejectedItems: Int) {
         var rejects: [BatchReject] = []
         var rejectedItems = 0
+        var payments = 0
         let (createSQL, copySQL) = header.fileType == .ij ? (IJMerge.createStaging, IJMerge.copy) : (AFFMerge.createStaging, AFFMerge.copy)
         try connection.executeScript(createSQL)
         try connection.copyFrom(copySQL) { writer in
-            var buffer = ""
+            let flushSize = 256 * 1024
+            var buffer = CopyBuffer(capacity: flushSize + 4096)
             while let parsed = try parser.next() {
                 if parsed.isRejected {
                     rejectedItems += 1
@@ -177,15 +186,20 @@ public struct BatchLoader {
                                     message: $0.message)
                     }
                     if rejects.count > options.maxItemRejections { throw LoadRejection.tooManyRejections(options.maxItemRejections) }
-                    continue
                 }
-                buffer += header.fileType == .ij ? IJStaging.rows(for: parsed.item) : AFFMerge.row(for: parsed.item)
-                if buffer.utf8.count >= 128 * 1024 {
-                    try writer.write(buffer)
-                    buffer.removeAll(keepingCapacity: true)
+                switch header.fileType {
+                case .ij:
+                    payments += 1
+                    IJStaging.append(parsed.item, seq: payments, rejected: parsed.isRejected, to: &buffer)
+                case .aff:
+                    if !parsed.isRejected { AFFMerge.appendRow(for: parsed.item, to: &buffer) }
+                }
+                if buffer.count >= flushSize {
+                    try writer.write(buffer.bytes)
+                    buffer.removeAll()
                 }
             }
-            if !buffer.isEmpty { try writer.write(buffer) }
+            if buffer.count > 0 { try writer.write(buffer.bytes) }
         }
         return (rejects, rejectedItems)
     }

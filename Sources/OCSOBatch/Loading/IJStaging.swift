@@ -1,35 +1,40 @@
-/// COPY rows of `stage_ij` for one payment: its R, then its L lines.
+/// COPY rows of `stage_ij` (see `IJMerge.createStaging`) for one payment: its `R`, then its `L`
+/// lines, all carrying the payment's ordinal in the file (`seq`), which is what the merge joins on.
+/// A payment the parser rejected is staged as one `X` row, its key only: a later payment reusing
+/// its reference is still a duplicate.
 enum IJStaging {
-    static func rows(for item: BatchItem) -> String {
-        guard case .payment(let payment) = item else { return "" }
-        var row = CopyRow()
-        row.add("R")
-        row.add(payment.lineNumber)
-        row.add(payment.paymentRef)
-        row.add(payment.clientNumber)
-        row.add(payment.siret)
-        row.add(payment.paymentDate)
-        row.add(payment.amount)
-        for _ in 0..<10 { row.add(String?.none) }
-        var text = row.line
-        for (index, line) in payment.lines.enumerated() {
-            var row = CopyRow()
-            row.add("L")
-            row.add(line.lineNumber)
-            row.add(line.paymentRef)
-            for _ in 0..<4 { row.add(String?.none) }
-            row.add(index + 1)
-            row.add(line.matricule)
-            row.add(line.beneficiaryName)
-            row.add(line.periodStart)
-            row.add(line.periodEnd)
-            row.add(line.nature.rawValue)
-            row.add(line.days)
-            row.add(line.ssDaily)
-            row.add(line.otherMovement)
-            row.add(line.insurerDaily)
-            text += row.line
+    static func append(_ item: BatchItem, seq: Int, rejected: Bool, to buffer: inout CopyBuffer) {
+        guard case .payment(let payment) = item else { return }
+        buffer.add(rejected ? "X" : "R")
+        buffer.add(seq)
+        buffer.add(payment.lineNumber)
+        buffer.add(payment.paymentRef)
+        if rejected {
+            for _ in 0..<14 { buffer.add(String?.none) }
+            return buffer.endRow()
         }
-        return text
+        buffer.add(payment.clientNumber)
+        buffer.add(payment.siret)
+        buffer.add(payment.paymentDate)
+        buffer.add(payment.amount)
+        for _ in 0..<10 { buffer.add(String?.none) }
+        buffer.endRow()
+        for (index, line) in payment.lines.enumerated() {
+            buffer.add("L")
+            buffer.add(seq)
+            buffer.add(line.lineNumber)
+            for _ in 0..<5 { buffer.add(String?.none) }
+            buffer.add(index + 1)
+            buffer.add(line.matricule)
+            buffer.add(line.beneficiaryName)
+            buffer.add(line.periodStart)
+            buffer.add(line.periodEnd)
+            buffer.add(line.nature.rawValue)
+            buffer.add(line.days)
+            buffer.add(line.ssDaily)
+            buffer.add(line.otherMovement)
+            buffer.add(line.insurerDaily)
+            buffer.endRow()
+        }
     }
 }

@@ -2,9 +2,9 @@ import Portal
 import Postgres
 
 /// Streaming parser of one OCSO batch file (../shared/specs/ocso-batch-files.md), pure (no
-/// database), with bounded memory: one read buffer of `chunkSize + maxLineLength` bytes, the
-/// current IJ payment with its lines, and the set of `payment_ref`s already seen in the file (for
-/// `duplicate_payment_ref`; the only state that grows with the file, one short string per payment).
+/// database), with bounded memory: one read buffer of `chunkSize + maxLineLength` bytes and the
+/// current IJ payment with its lines; nothing grows with the file. Duplicate `payment_ref`s inside
+/// a file are found by the loader, set-based, once the file is staged (`IJMerge`).
 ///
 /// Use:
 /// ```swift
@@ -66,7 +66,6 @@ public final class BatchFileParser {
         var rejections: [ItemRejection]
     }
     private var pending: PendingPayment?
-    private var paymentRefs = Set<String>()
     private var paymentRecords = 0
     private var lineRecords = 0
     private var amountSum: Int64 = 0
@@ -124,7 +123,6 @@ public final class BatchFileParser {
     // Test hooks: what the parser holds in memory.
     var bufferCapacity: Int { reader.capacity }
     var bufferHighWaterBytes: Int { reader.highWaterBytes }
-    var distinctPaymentRefs: Int { paymentRefs.count }
 
     // MARK: - Header
 
@@ -255,13 +253,8 @@ public final class BatchFileParser {
         let (sum, overflow) = amountSum.addingReportingOverflow(amount.value)
         guard !overflow else { throw reject(.trailerMismatch, "La somme des montants des règlements dépasse la capacité de contrôle.") }
         amountSum = sum
-        var rejections: [ItemRejection] = []
-        if !paymentRefs.insert(paymentRef).inserted {
-            rejections.append(ItemRejection(lineNumber: lineNumber, recordType: "R", key: paymentRef, reason: .duplicatePaymentRef,
-                                            message: "Le règlement \(paymentRef) figure déjà plus haut dans ce fichier."))
-        }
         return PendingPayment(lineNumber: lineNumber, paymentRef: paymentRef, clientNumber: clientNumber, siret: siret,
-                              paymentDate: paymentDate, amount: amount, lines: [], rejections: rejections)
+                              paymentDate: paymentDate, amount: amount, lines: [], rejections: [])
     }
 
     private func readPaymentLine() throws {
