@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -44,6 +46,7 @@ let package = Package(
             dependencies: [
                 "Portal", .product(name: "Logging", package: "swift-log"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // Parsing and loading of OCSO's nightly batch files (../shared/specs/ocso-batch-files.md).
@@ -60,7 +63,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "portal-fcgi",
-            dependencies: ["FastCGI", "PortalAPI", "Portal", "Postgres", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "FastCGI", "PortalAPI", "Portal", "Postgres", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         .executableTarget(
             name: "portalctl",
@@ -75,6 +81,9 @@ let package = Package(
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PortalTests", dependencies: ["Portal", "Postgres", "TestSupport"]),
         .testTarget(name: "OCSOBatchTests", dependencies: ["OCSOBatch", "Portal", "Postgres", "TestSupport"]),
-        .testTarget(name: "PortalAPITests", dependencies: ["PortalAPI", "Portal", "Postgres", "TestSupport"]),
+        .testTarget(
+            name: "PortalAPITests",
+            dependencies: ["PortalAPI", "Portal", "Postgres", "TestSupport", .product(name: "Prometheus", package: "swift-prometheus")]
+        ),
     ]
 )

@@ -43,6 +43,9 @@ pkg_installed libcairo2-dev || missing+=(libcairo2-dev)
 pkg_installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
 # pdftotext/pdftoppm: tests read the text of generated PDFs.
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+# The deployment-file tests: a throwaway TLS certificate, and `systemd-analyze verify` of the units.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 
 # pytest for the python3 on PATH (it may be a pyenv one, which Debian's
 # python3-pytest would not serve).

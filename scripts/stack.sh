@@ -47,6 +47,8 @@ set_paths() { # DIR [create]
     PG_DATA=$RUN/pg/data
     PG_SOCK=$RUN/pg/socket
     FCGI_SOCK=$RUN/fcgi.sock
+    # nginx's internal listener (/metrics, /status), for operators only.
+    INTERNAL_SOCK=$RUN/nginx/internal.sock
     NGINX_DIR=$RUN/nginx
     MAIL_DIR=$RUN/mail
     LOG_DIR=$RUN/logs
@@ -228,6 +230,8 @@ responder_env() {
         "PORTAL_LOG_LEVEL=${PORTAL_LOG_LEVEL:-info}"
         "PORTAL_DIAGNOSTICS=$DIAGNOSTICS"
         "PORTAL_PASSWORD_HASH=$PASSWORD_HASH"
+        # The outbox and batch gauges of /metrics are read as the role that owns that work.
+        "PORTAL_METRICS_DATABASE_URL=host=$PG_SOCK port=$PG_PORT dbname=portal user=portal_worker"
     )
 }
 
@@ -331,7 +335,7 @@ render_nginx_conf() {
     # In bash >= 5.2 '&' in a replacement means "the match"; we want it literal.
     shopt -u patsub_replacement 2>/dev/null || true
     local -A values=(
-        [RUN_DIR]=$RUN [NGINX_DIR]=$NGINX_DIR [LOG_DIR]=$LOG_DIR
+        [RUN_DIR]=$RUN [NGINX_DIR]=$NGINX_DIR [LOG_DIR]=$LOG_DIR [INTERNAL_SOCKET]=$INTERNAL_SOCK
         [HTTP_PORT]=$HTTP_PORT [FCGI_SOCKET]=$FCGI_SOCK
         [NGINX_WORKERS]=$NGINX_WORKERS [MAX_BODY]=$MAX_BODY_BYTES [MAX_JSON_BODY]=$MAX_JSON_BODY_BYTES
         [OPTIONAL_TEMP_PATHS]=$optional
@@ -359,6 +363,8 @@ nginx_start() {
     fi
     port_in_use "$HTTP_PORT" && die "port $HTTP_PORT is already in use (not by this stack)"
     render_nginx_conf
+    # Not running, so a socket file left here (kill -9) is stale and would fail the bind.
+    rm -f "$INTERNAL_SOCK"
     nginx_cmd -t -q || { tail_log "$LOG_DIR/nginx-error.log"; die "nginx configuration test failed"; }
     log "starting nginx on 127.0.0.1:$HTTP_PORT"
     nginx_cmd || { tail_log "$LOG_DIR/nginx-error.log"; die "nginx did not start"; }
@@ -454,6 +460,7 @@ cmd_status_print() {
     done
     echo "  URL            http://127.0.0.1:$HTTP_PORT  (try /healthz, /readyz, /api/v1/version)"
     echo "  PostgreSQL     psql -h $PG_SOCK -p $PG_PORT -U postgres portal"
+    echo "  operators      curl --unix-socket $INTERNAL_SOCK http://localhost/metrics  (and /status)"
     echo "  mails          $MAIL_DIR/"
     echo "  logs           $LOG_DIR/"
     echo "  stop with      $SCRIPTS_DIR/stack.sh stop $RUN"
@@ -477,6 +484,7 @@ cmd_env() {
         PORTAL_TEST_MIGRATIONS_DIR "$REPO_ROOT/sql/migrations"
         PORTAL_E2E_BASE_URL "http://127.0.0.1:$HTTP_PORT"
         PORTAL_E2E_FCGI_SOCKET "$FCGI_SOCK"
+        PORTAL_E2E_INTERNAL_SOCKET "$INTERNAL_SOCK"
         PORTAL_E2E_MAIL_DIR "$MAIL_DIR"
         PORTAL_E2E_BIN_DIR "$BIN_DIR"
         PORTAL_E2E_WORKER_URL "host=$PG_SOCK port=$PG_PORT dbname=portal user=portal_worker"

@@ -110,12 +110,16 @@ extension EventLoop {
             cancellation: cancellation
         )
         let item = QueuedRequest(connectionID: connection.id, request: request, cancellation: cancellation, flow: flow)
-        if queue.tryEnqueue(item) {
+        let lane = serviceLane.flatMap { $0.accepts(request) ? $0.queue : nil }
+        if (lane ?? queue).tryEnqueue(item) {
             connection.inFlight = Connection.InFlight(requestID: request.requestID, cancellation: cancellation, flow: flow)
             return
         }
-        counters.update { $0.rejectedRequests += 1 }
-        logOverload(now: now)
+        // Only the workers' queue overflowing is an overload worth counting and logging.
+        if lane == nil {
+            counters.update { $0.rejectedRequests += 1 }
+            logOverload(now: now)
+        }
         connection.enqueue(ResponseEncoder.encode(ProblemResponses.overloaded(), requestID: request.requestID), now: now)
         perform(connection.assembler.responseCompleted(), on: connection, now: now)
     }

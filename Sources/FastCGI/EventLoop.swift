@@ -28,6 +28,7 @@ final class EventLoop {
     let limits: RequestAssembler.Limits
     let inbox: IOInbox
     let queue: RequestQueue
+    let serviceLane: ServiceLaneQueue?
     let counters: ServerCounters
     let logger: @Sendable (FastCGILogEvent) -> Void
     let clock = ContinuousClock()
@@ -53,6 +54,7 @@ final class EventLoop {
         listener = setup.listener
         inbox = setup.inbox
         queue = setup.queue
+        serviceLane = setup.serviceLane
         counters = setup.counters
         logger = setup.logger
         readBuffer = .allocate(byteCount: Self.readChunkSize, alignment: 16)

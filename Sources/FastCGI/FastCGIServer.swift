@@ -21,6 +21,8 @@ public final class FastCGIServer: Sendable {
 
     public let configuration: FastCGIServerConfiguration
     private let makeHandler: @Sendable (Int) -> Handler
+    private let serviceLane: FastCGIServiceLane?
+    private let serviceQueue: RequestQueue?
     let logger: @Sendable (FastCGILogEvent) -> Void
     private let counters = ServerCounters()
     private let queue: RequestQueue
@@ -33,16 +35,20 @@ public final class FastCGIServer: Sendable {
     ///     worker index; the returned closure then serves every request of that worker.
     ///     It may return a whole response, or send the head and then the body
     ///     in chunks through the `FastCGIResponseWriter` (see there).
+    ///   - serviceLane: operational requests served beside the workers (see there).
     ///   - logger: receives operational events; never request params or bodies.
     public init(
         configuration: FastCGIServerConfiguration,
         makeHandler: @escaping @Sendable (Int) -> (FastCGIRequest, FastCGICancellation, FastCGIResponseWriter) -> FastCGIResponse,
+        serviceLane: FastCGIServiceLane? = nil,
         logger: @escaping @Sendable (FastCGILogEvent) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.makeHandler = makeHandler
+        self.serviceLane = serviceLane
         self.logger = logger
         self.queue = RequestQueue(capacity: configuration.queueCapacity)
+        self.serviceQueue = serviceLane.map { RequestQueue(capacity: $0.queueCapacity) }
     }
 
     /// Binds the socket, starts the I/O thread and the workers, and returns.
@@ -62,6 +68,7 @@ public final class FastCGIServer: Sendable {
                 throw error
             }
             state = .running(inbox: inbox, boundPort: listener.boundPort)
+            counters.update { $0.startTime = Date().timeIntervalSince1970 }
             stoppedGroup.enter()
             launchThreads(listener: listener, inbox: inbox)
         }
@@ -116,10 +123,19 @@ public final class FastCGIServer: Sendable {
         for index in 0..<configuration.workerCount {
             workers.enter()
             let thread = Thread { [makeHandler, queue, counters] in
-                WorkerLoop.run(index: index, makeHandler: makeHandler, queue: queue, inbox: inbox, counters: counters)
+                WorkerLoop.run(makeHandler: { makeHandler(index) }, queue: queue, inbox: inbox, counters: counters)
                 workers.leave()
             }
             thread.name = "fastcgi-worker-\(index)"
+            thread.start()
+        }
+        if let serviceLane, let serviceQueue {
+            workers.enter()
+            let thread = Thread { [self] in
+                WorkerLoop.run(makeHandler: { serviceLane.makeHandler(self) }, queue: serviceQueue, inbox: inbox, counters: nil)
+                workers.leave()
+            }
+            thread.name = "fastcgi-service"
             thread.start()
         }
         let setup = EventLoopSetup(
@@ -127,12 +143,14 @@ public final class FastCGIServer: Sendable {
             listener: listener,
             inbox: inbox,
             queue: queue,
+            serviceLane: serviceLane.flatMap { lane in serviceQueue.map { (lane.accepts, $0) } },
             counters: counters,
             logger: logger
         )
         let ioThread = Thread { [self] in
             EventLoop(setup: setup).run()
             queue.close()
+            serviceQueue?.close()
             if workers.wait(timeout: .now() + Self.workerExitGrace) == .timedOut {
                 logger(FastCGILogEvent(level: .warning, message: "some handlers are still running after stop"))
             }

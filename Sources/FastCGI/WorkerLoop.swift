@@ -1,14 +1,14 @@
 /// Body of one worker thread: build the handler on this thread, then run
-/// queued requests until the queue is closed and empty.
+/// queued requests until the queue is closed and empty. The service lane's
+/// thread runs it too, without `counters`: it is not one of the workers.
 enum WorkerLoop {
     static func run(
-        index: Int,
-        makeHandler: @Sendable (Int) -> FastCGIServer.Handler,
+        makeHandler: () -> FastCGIServer.Handler,
         queue: RequestQueue,
         inbox: IOInbox,
-        counters: ServerCounters
+        counters: ServerCounters?
     ) {
-        let handler = makeHandler(index)
+        let handler = makeHandler()
         while let item = queue.dequeue() {
             let requestID = item.request.requestID
             guard !item.cancellation.isCancelled else {
@@ -21,10 +21,13 @@ enum WorkerLoop {
                 ))
                 continue
             }
-            counters.update { $0.busyWorkers += 1 }
+            counters?.update {
+                $0.busyWorkers += 1
+                $0.maxBusyWorkers = max($0.maxBusyWorkers, $0.busyWorkers)
+            }
             let response = handler(item.request, item.cancellation, FastCGIResponseWriter(flow: item.flow))
             let outcome = item.flow.finish()
-            counters.update {
+            counters?.update {
                 $0.busyWorkers -= 1
                 $0.completedRequests += 1
             }

@@ -7,10 +7,14 @@ import Postgres
 /// every failure into a problem response. Shared by the worker threads; holds no mutable state.
 public final class PortalApplication: Sendable {
     private let router: Router<Endpoint>
+    private let observer: RequestObserver
     public let configuration: APIConfiguration
 
-    public init(configuration: APIConfiguration) {
+    /// - Parameter metrics: where request counts and latencies go (swift-metrics' global
+    ///   factory unless said otherwise).
+    public init(configuration: APIConfiguration, metrics: RequestMetrics = RequestMetrics()) {
         self.configuration = configuration
+        self.observer = RequestObserver(metrics: metrics)
         var router = Router<Endpoint>()
         HealthEndpoints.register(in: &router, configuration: configuration)
         AccountEndpoints.register(in: &router)
@@ -39,8 +43,10 @@ public final class PortalApplication: Sendable {
                        logger baseLogger: Logger) -> APIResponse {
         var logger = baseLogger
         logger[metadataKey: "request_id"] = request.requestID.map { .string($0) }
-        let started = DispatchTime.now()
-        var route = "-"
+        let started = ContinuousClock.now
+        let databaseTimeBefore = database.databaseTime
+        let observation = RequestObservation()
+        var route: String?
         var response: APIResponse
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
@@ -52,19 +58,28 @@ public final class PortalApplication: Sendable {
             let context = RequestContext(
                 database: database, parameters: parameters,
                 origin: RequestOrigin(clientIP: request.remoteAddress, requestID: request.requestID, userAgent: request.header("user-agent")),
-                auth: configuration.auth, logger: logger, stream: stream)
+                auth: configuration.auth, logger: logger, stream: stream, observation: observation)
             response = Self.run(endpoint, request: request, context: context)
             if response.streamed, let buffered = stream as? BufferedResponseStream {
                 response = buffered.response(failed: response.streamFailed)
             }
         }
         if request.method == "HEAD" { response.body = [] }
-        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000
-        logger.info("request", metadata: [
-            "method": .string(request.method), "route": .string(route), "status": .stringConvertible(response.status),
-            "duration_ms": .stringConvertible((milliseconds * 100).rounded() / 100),
-        ])
+        observer.report(method: request.method, route: route, status: response.status, duration: .now - started,
+                        databaseTime: database.databaseTime - databaseTimeBefore, observation: observation, logger: logger)
         return response
+    }
+
+    /// Answers a request refused before it could become an `APIRequest` (an undecodable query
+    /// string), logged and counted like any other, under its route if it has one.
+    public func refuse(_ problem: Problem, method: String, path: String, requestID: String?, logger baseLogger: Logger) -> APIResponse {
+        var logger = baseLogger
+        logger[metadataKey: "request_id"] = requestID.map { .string($0) }
+        var route: String?
+        if case .found(_, let pattern, _) = router.match(method: method, path: path) { route = pattern }
+        observer.report(method: method, route: route, status: problem.status, duration: .zero, databaseTime: .zero,
+                        observation: nil, logger: logger)
+        return problem.response
     }
 
     /// One transaction per request. A problem that must keep its side effects (a failed login

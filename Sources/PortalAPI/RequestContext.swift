@@ -4,7 +4,8 @@ import Postgres
 
 /// What a handler gets besides the request: the worker's own database connection (inside the
 /// request's transaction), the route's path parameters, where the request came from, the
-/// authentication settings and a logger already tagged with the request id.
+/// authentication settings, a logger already tagged with the request id, and what the request's
+/// log line will say about the caller.
 public struct RequestContext {
     public let database: PostgresConnection
     public let parameters: [String: String]
@@ -13,6 +14,7 @@ public struct RequestContext {
     public let logger: Logger
     /// For large bodies sent in chunks (CSV exports).
     public let stream: ResponseStream
+    public let observation: RequestObservation
 
     /// Records in the audit trail an action of the signed-in user on a structure (exports,
     /// health details viewed): identifiers only, never the data itself.

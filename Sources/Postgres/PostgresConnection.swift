@@ -14,6 +14,11 @@ public final class PostgresConnection {
     public let cancelHandle = PostgresCancelHandle()
     /// How many times the connection was re-established after breaking.
     public private(set) var reconnectCount = 0
+    /// Called on this connection's thread each time it is re-established (for a metrics counter).
+    public var onReconnect: (@Sendable () -> Void)?
+    /// Time spent waiting on PostgreSQL (statements, connecting, COPY) over this object's life;
+    /// the difference of two readings is the database time of what ran in between.
+    public private(set) var databaseTime: Duration = .zero
     public private(set) var isInTransaction = false
 
     private var handle: OpaquePointer?
@@ -58,6 +63,8 @@ public final class PostgresConnection {
     /// Runs one statement with parameters `$1…$n` and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ binds: [any PostgresBindable] = []) throws -> PostgresResult {
+        let started = ContinuousClock.now
+        defer { databaseTime += .now - started }
         let handle = try usableHandle()
         let parameters = binds.map(\.postgresBind)
         let name = try preparedName(for: sql, parameters: parameters, handle: handle)
@@ -75,6 +82,8 @@ public final class PostgresConnection {
 
     /// Runs a script of several statements without parameters (migrations). Simple query protocol.
     public func executeScript(_ sql: String) throws {
+        let started = ContinuousClock.now
+        defer { databaseTime += .now - started }
         let handle = try usableHandle()
         _ = try check(PQexec(handle, sql), statement: sql)
     }
@@ -125,6 +134,8 @@ public final class PostgresConnection {
     /// (nothing from it is kept) and the error is rethrown. Returns the number of rows copied.
     @discardableResult
     public func copyFrom(_ sql: String, _ body: (PostgresCopyWriter) throws -> Void) throws -> Int {
+        let started = ContinuousClock.now
+        defer { databaseTime += .now - started }
         let handle = try usableHandle()
         guard let start = PQexec(handle, sql) else {
             throw PostgresError.from(result: nil, connection: handle, statement: sql)
@@ -196,7 +207,10 @@ public final class PostgresConnection {
         let fresh = try Self.open(configuration)
         handle = fresh
         cancelHandle.replace(with: fresh)
-        if hadConnection { reconnectCount += 1 }
+        if hadConnection {
+            reconnectCount += 1
+            onReconnect?()
+        }
         return fresh
     }
 

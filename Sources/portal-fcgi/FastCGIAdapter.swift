@@ -5,9 +5,7 @@ import PortalAPI
 enum FastCGIAdapter {
     static func apiRequest(from request: FastCGIRequest) throws -> APIRequest {
         let params = request.params
-        // nginx's $document_uri is already percent-decoded and normalised; REQUEST_URI is raw.
-        let rawURI = params["REQUEST_URI"] ?? params["DOCUMENT_URI"] ?? "/"
-        let path = String(rawURI.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        let (method, path, requestID) = requestLine(of: request)
         var headers: [String: String] = [:]
         for (name, value) in params where name.hasPrefix("HTTP_") {
             headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
@@ -15,13 +13,24 @@ enum FastCGIAdapter {
         if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
         if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }
         return APIRequest(
-            method: params["REQUEST_METHOD"] ?? "GET",
-            path: path.isEmpty ? "/" : path,
+            method: method,
+            path: path,
             query: try APIRequest.parseQuery(params["QUERY_STRING"] ?? ""),
             headers: headers,
             body: request.body,
             remoteAddress: params["REMOTE_ADDR"],
-            requestID: params["REQUEST_ID"].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) })
+            requestID: requestID)
+    }
+
+    /// Method, path without the query, and nginx's request id: what a request is logged by,
+    /// even when the rest of it cannot be read.
+    static func requestLine(of request: FastCGIRequest) -> (method: String, path: String, requestID: String?) {
+        let params = request.params
+        // nginx's $document_uri is already percent-decoded and normalised; REQUEST_URI is raw.
+        let rawURI = params["REQUEST_URI"] ?? params["DOCUMENT_URI"] ?? "/"
+        let path = String(rawURI.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        return (params["REQUEST_METHOD"] ?? "GET", path.isEmpty ? "/" : path,
+                params["REQUEST_ID"].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) })
     }
 
     static func fastCGIResponse(from response: APIResponse) -> FastCGIResponse {

@@ -13,9 +13,12 @@ struct ResponderConfiguration {
         "PORTAL_FIRST_BYTE_TIMEOUT_SECONDS", "PORTAL_RECORD_TIMEOUT_SECONDS", "PORTAL_IDLE_TIMEOUT_SECONDS",
         "PORTAL_WRITE_TIMEOUT_SECONDS", "PORTAL_DRAIN_TIMEOUT_SECONDS", "PORTAL_LOG_LEVEL", "PORTAL_DIAGNOSTICS",
         "PORTAL_PASSWORD_HASH", "PORTAL_SESSION_IDLE_SECONDS", "PORTAL_SESSION_ABSOLUTE_SECONDS",
+        "PORTAL_METRICS_DATABASE_URL",
     ]
 
     var database: PostgresConfiguration
+    /// For the outbox and batch gauges of /metrics: a role that may read them (see OperationsProbe).
+    var metricsDatabase: PostgresConfiguration?
     var server: FastCGIServerConfiguration
     var api: APIConfiguration
     var logLevel: Logger.Level
@@ -60,6 +63,9 @@ struct ResponderConfiguration {
             sessionAbsoluteSeconds: try source.integer("PORTAL_SESSION_ABSOLUTE_SECONDS", default: 12 * 3600, range: 300...(30 * 86_400)))
         return ResponderConfiguration(
             database: PostgresConfiguration(conninfo: source.string("PORTAL_DATABASE_URL", default: "")!, applicationName: "portal-fcgi"),
+            metricsDatabase: source.string("PORTAL_METRICS_DATABASE_URL").flatMap {
+                $0.isEmpty ? nil : PostgresConfiguration(conninfo: $0, applicationName: "portal-fcgi-metrics")
+            },
             server: server,
             api: APIConfiguration(auth: auth, diagnosticsEnabled: try source.flag("PORTAL_DIAGNOSTICS", default: false)),
             logLevel: level)

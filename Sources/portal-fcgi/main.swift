@@ -1,3 +1,4 @@
+import CoreMetrics
 import FastCGI
 import Foundation
 import Logging
@@ -20,14 +21,19 @@ do {
 let logLevel = configuration.logLevel
 LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: logLevel) }
 let logger = Logger(label: "portal-fcgi")
-let application = PortalApplication(configuration: configuration.api)
+let metrics = ResponderMetrics()
+// Whatever else reports through swift-metrics lands in the same registry as /metrics.
+MetricsSystem.bootstrap(metrics.factory)
+let application = PortalApplication(configuration: configuration.api, metrics: RequestMetrics(factory: metrics.factory))
 let databaseConfiguration = configuration.database
+let databaseReconnects = metrics.databaseReconnects
 
 let server = FastCGIServer(
     configuration: configuration.server,
     makeHandler: { workerIndex in
         // Runs on the worker's own thread: the connection is that thread's alone.
         let database = PostgresConnection(connectingLazily: databaseConfiguration)
+        database.onReconnect = { databaseReconnects.increment() }
         var workerLogger = logger
         workerLogger[metadataKey: "worker"] = .stringConvertible(workerIndex)
         let handlerLogger = workerLogger
@@ -36,7 +42,9 @@ let server = FastCGIServer(
             do {
                 apiRequest = try FastCGIAdapter.apiRequest(from: request)
             } catch let problem as Problem {
-                return FastCGIAdapter.fastCGIResponse(from: problem.response)
+                let refused = FastCGIAdapter.requestLine(of: request)
+                return FastCGIAdapter.fastCGIResponse(from: application.refuse(
+                    problem, method: refused.method, path: refused.path, requestID: refused.requestID, logger: handlerLogger))
             } catch {
                 return FastCGIAdapter.fastCGIResponse(from: Problem.internalError.response)
             }
@@ -51,6 +59,7 @@ let server = FastCGIServer(
             return FastCGIAdapter.fastCGIResponse(from: response)
         }
     },
+    serviceLane: OperationsLane.make(configuration: configuration, metrics: metrics, logger: logger),
     logger: { event in
         let level: Logger.Level = switch event.level {
         case .debug: .debug
@@ -73,5 +82,6 @@ logger.info("serving", metadata: [
     "version": .string(PortalVersion.current),
     "queue": .stringConvertible(configuration.server.queueCapacity),
     "diagnostics": .stringConvertible(configuration.api.diagnosticsEnabled),
+    "operations_probe": .stringConvertible(configuration.metricsDatabase != nil),
 ])
 server.waitUntilStopped()

@@ -327,6 +327,7 @@ final class TestServer {
 
     init(
         configure: (inout FastCGIServerConfiguration) -> Void = { _ in },
+        serviceLane: FastCGIServiceLane? = nil,
         handler: @escaping @Sendable (FastCGIRequest, FastCGICancellation, FastCGIResponseWriter) -> FastCGIResponse = TestServer.echo
     ) throws {
         directory = try TemporaryDirectory()
@@ -337,6 +338,7 @@ final class TestServer {
         server = FastCGIServer(
             configuration: configuration,
             makeHandler: { _ in handler },
+            serviceLane: serviceLane,
             logger: { event in logs.update { $0.append(event) } }
         )
         do {

@@ -16,6 +16,8 @@ final class APIClient {
     var sessionToken: String?
     var csrfToken: String?
     var remoteAddress = "192.0.2.10"
+    /// Where the application logs this client's requests (errors on stderr unless replaced).
+    var logger = APIClient.logger
 
     /// Errors only, on stderr: a 500 in a test shows its cause.
     static let logger: Logger = {
@@ -51,7 +53,7 @@ final class APIClient {
         if csrf, let csrfToken { headers["x-csrf-token"] = csrfToken }
         let request = APIRequest(method: method, path: String(parts[0]), query: query, headers: headers, body: bytes,
                                  remoteAddress: remoteAddress, requestID: "test-\(UUID().uuidString.prefix(8))")
-        let response = application.handle(request, database: database, logger: Self.logger)
+        let response = application.handle(request, database: database, logger: logger)
         if let cookie = response.header("Set-Cookie"), cookie.hasPrefix("__Host-ee_session=") {
             let value = cookie.dropFirst("__Host-ee_session=".count).prefix { $0 != ";" }
             sessionToken = value.isEmpty ? nil : String(value)

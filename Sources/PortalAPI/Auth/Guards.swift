@@ -44,6 +44,7 @@ enum Guards {
                       .resolve(token: token) else {
                 throw Problem.unauthenticated
             }
+            context.observation.userID = session.userID
             if stateChangingMethods.contains(request.method), !session.acceptsCSRFToken(request.header("x-csrf-token")) {
                 throw Problem.csrfRejected
             }
@@ -64,7 +65,10 @@ enum Guards {
     static func structure(_ right: Right?, principalOnly: Bool = false,
                           _ body: @escaping @Sendable (APIRequest, RequestContext, Caller, AccessContext) throws -> APIResponse) -> Endpoint {
         authenticated { request, context, caller in
-            let access = try AccessContext.resolve(userID: caller.userID, structureID: try context.id("id"), on: context.database)
+            let structureID = try context.id("id")
+            // The structure asked for, even when refused: probing for others' structures shows in the logs.
+            context.observation.structureID = structureID
+            let access = try AccessContext.resolve(userID: caller.userID, structureID: structureID, on: context.database)
             if let right { try access.require(right) }
             if principalOnly { try access.requirePrincipal() }
             return try body(request, context, caller, access)

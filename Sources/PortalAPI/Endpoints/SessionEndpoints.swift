@@ -11,6 +11,7 @@ enum SessionEndpoints {
             guard let email, let password else { throw Problem.validation(body.issues) }
             let service = SessionService(connection: context.database, settings: context.auth, origin: context.origin)
             let issued = try service.login(email: email, password: password)
+            context.observation.userID = issued.userID
             return try sessionResponse(issued, context: context)
         })
 
