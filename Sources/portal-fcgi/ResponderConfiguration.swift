@@ -13,6 +13,7 @@ struct ResponderConfiguration {
         "PORTAL_FIRST_BYTE_TIMEOUT_SECONDS", "PORTAL_RECORD_TIMEOUT_SECONDS", "PORTAL_IDLE_TIMEOUT_SECONDS",
         "PORTAL_WRITE_TIMEOUT_SECONDS", "PORTAL_DRAIN_TIMEOUT_SECONDS", "PORTAL_LOG_LEVEL", "PORTAL_DIAGNOSTICS",
         "PORTAL_PASSWORD_HASH", "PORTAL_SESSION_IDLE_SECONDS", "PORTAL_SESSION_ABSOLUTE_SECONDS",
+        "PORTAL_DB_STATEMENT_CACHE",
     ]
 
     var database: PostgresConfiguration
@@ -59,7 +60,9 @@ struct ResponderConfiguration {
             sessionIdleSeconds: try source.integer("PORTAL_SESSION_IDLE_SECONDS", default: 30 * 60, range: 60...86_400),
             sessionAbsoluteSeconds: try source.integer("PORTAL_SESSION_ABSOLUTE_SECONDS", default: 12 * 3600, range: 300...(30 * 86_400)))
         return ResponderConfiguration(
-            database: PostgresConfiguration(conninfo: source.string("PORTAL_DATABASE_URL", default: "")!, applicationName: "portal-fcgi"),
+            // off behind a transaction-pooling PgBouncer older than 1.21 (no named statements there).
+            database: PostgresConfiguration(conninfo: source.string("PORTAL_DATABASE_URL", default: "")!, applicationName: "portal-fcgi",
+                                            cachesPreparedStatements: try source.flag("PORTAL_DB_STATEMENT_CACHE", default: true)),
             server: server,
             api: APIConfiguration(auth: auth, diagnosticsEnabled: try source.flag("PORTAL_DIAGNOSTICS", default: false)),
             logLevel: level)
