@@ -43,6 +43,10 @@ pkg_installed libcairo2-dev || missing+=(libcairo2-dev)
 pkg_installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
 # pdftotext/pdftoppm: tests read the text of generated PDFs.
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+# PgBouncer between the responders and PostgreSQL (stack.sh --pgbouncer, make test-pgbouncer).
+[[ -x /usr/sbin/pgbouncer ]] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
+# Validates docker-compose.yml offline (`docker-compose config`; no Docker engine needed).
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 
 # pytest for the python3 on PATH (it may be a pyenv one, which Debian's
 # python3-pytest would not serve).
