@@ -157,7 +157,7 @@ class Load:
             return sum(n for outcome, n in self.outcomes[name].items() if not isinstance(outcome, int) or outcome >= 500)
 
     def report(self, title):
-        lines = [f"{title}: {self.elapsed:.1f} s of load, {self.threads} client threads"]
+        lines = [f"\n{title}: {self.elapsed:.1f} s of load, {self.threads} client threads"]
         for name in self.operations:
             total, errors = self.total(name), self.error_count(name)
             rate = 100.0 * errors / total if total else 0.0
