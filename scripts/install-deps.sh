@@ -46,6 +46,10 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 # The deployment-file tests: a throwaway TLS certificate, and `systemd-analyze verify` of the units.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+# PgBouncer between the responders and PostgreSQL (stack.sh --pgbouncer, make test-pgbouncer).
+[[ -x /usr/sbin/pgbouncer ]] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
+# Validates docker-compose.yml offline (`docker-compose config`; no Docker engine needed).
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 
 # pytest for the python3 on PATH (it may be a pyenv one, which Debian's
 # python3-pytest would not serve).

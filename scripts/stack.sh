@@ -4,14 +4,21 @@
 #   stack.sh start DIR --pg-port P --http-port H [--demo] [--release|--debug]
 #                      [--diagnostics] [--workers N] [--queue N] [--ephemeral]
 #                      [--bin-dir DIR] [--nginx-workers N]
+#                      [--responders N] [--pgbouncer]
 #   stack.sh stop DIR                  stop what start started (safe if stopped)
 #   stack.sh status DIR                what runs, where, how to stop it
 #   stack.sh env DIR                   export lines for the test suites
 #   stack.sh pg-start|pg-stop|pg-restart DIR
 #   stack.sh responder-start|responder-stop|responder-restart DIR
+#   stack.sh responder-reload DIR      new binary, one instance at a time, no failed request
 #
 # Layout of DIR: pg/data, pg/socket, fcgi.sock, nginx/, mail/, logs/, bin/,
 # *.pid, stack.env (the options given to start, reused by later commands).
+# --responders N runs N portal-fcgi instances behind one nginx upstream; the
+# first keeps the names above, instance K adds "-K" (fcgi-2.sock, portal-fcgi-2.pid,
+# logs/portal-fcgi-2.log). --pgbouncer puts PgBouncer (transaction pooling,
+# pgbouncer/ in DIR, log in logs/pgbouncer.log) between the responders and
+# PostgreSQL; migrations, portalctl and the worker still connect directly.
 # --ephemeral trades durability for speed (fsync=off): throwaway clusters only.
 # --bin-dir (or PORTAL_BIN_DIR) takes portal-fcgi/portalctl from DIR instead
 # of `swift build --show-bin-path`. PORTAL_BOOTSTRAP_SQL overrides
@@ -46,24 +53,35 @@ set_paths() { # DIR [create]
     RUN=$(cd "$1" && pwd)
     PG_DATA=$RUN/pg/data
     PG_SOCK=$RUN/pg/socket
-    FCGI_SOCK=$RUN/fcgi.sock
     # nginx's internal listener (/metrics, /status), for operators only.
     INTERNAL_SOCK=$RUN/nginx/internal.sock
+    PGBOUNCER_DIR=$RUN/pgbouncer
+    PGBOUNCER_PIDFILE=$RUN/pgbouncer.pid
     NGINX_DIR=$RUN/nginx
     MAIL_DIR=$RUN/mail
     LOG_DIR=$RUN/logs
     BIN_DIR=$RUN/bin
     PG_PIDFILE=$RUN/postgres.pid
-    FCGI_PIDFILE=$RUN/portal-fcgi.pid
     NGINX_PIDFILE=$RUN/nginx.pid
     MAILER_PIDFILE=$RUN/portal-mailer.pid
     STACK_ENV=$RUN/stack.env
+    instance_paths 1
+}
+
+# Files of responder instance K: the first keeps the historical names.
+instance_paths() { # K
+    local suffix=""
+    (($1 > 1)) && suffix="-$1"
+    FCGI_NAME=portal-fcgi$suffix
+    FCGI_SOCK=$RUN/fcgi$suffix.sock
+    FCGI_PIDFILE=$RUN/$FCGI_NAME.pid
+    FCGI_LOG=$LOG_DIR/$FCGI_NAME.log
 }
 
 # Options of the first start, so that restarts need only DIR.
 load_config() {
     PG_PORT="" HTTP_PORT="" BUILD_MODE=debug DIAGNOSTICS=0 WORKERS=4 QUEUE=64
-    DEMO=0 EPHEMERAL=0 NGINX_WORKERS=auto BIN_SOURCE=""
+    DEMO=0 EPHEMERAL=0 NGINX_WORKERS=auto BIN_SOURCE="" RESPONDERS=1 PGBOUNCER=0
     # Argon2id cost of the responder and portalctl: "minimal" only for throwaway test stacks.
     PASSWORD_HASH=${PORTAL_PASSWORD_HASH:-interactive}
     if [[ -f $STACK_ENV ]]; then
@@ -81,7 +99,7 @@ save_config() {
     local v
     {
         echo "# written by scripts/stack.sh start; read by its other subcommands"
-        for v in PG_PORT HTTP_PORT BUILD_MODE DIAGNOSTICS WORKERS QUEUE DEMO EPHEMERAL NGINX_WORKERS BIN_SOURCE PASSWORD_HASH; do
+        for v in PG_PORT HTTP_PORT BUILD_MODE DIAGNOSTICS WORKERS QUEUE DEMO EPHEMERAL NGINX_WORKERS BIN_SOURCE PASSWORD_HASH RESPONDERS PGBOUNCER; do
             printf '%s=%q\n' "$v" "${!v}"
         done
     } >"$STACK_ENV"
@@ -219,8 +237,12 @@ db_setup() {
 # ---------------------------------------------------------------- responder
 
 responder_env() {
+    # Through PgBouncer (same port number, its own socket directory), statements go unnamed.
+    local db_host=$PG_SOCK statement_cache=on
+    if ((PGBOUNCER)); then db_host=$PGBOUNCER_DIR statement_cache=off; fi
     RESPONDER_ENV=(
-        "PORTAL_DATABASE_URL=host=$PG_SOCK port=$PG_PORT dbname=portal user=portal_app application_name=portal-fcgi"
+        "PORTAL_DATABASE_URL=host=$db_host port=$PG_PORT dbname=portal user=portal_app application_name=$FCGI_NAME"
+        "PORTAL_DB_STATEMENT_CACHE=$statement_cache"
         "PORTAL_FCGI_LISTEN=unix:$FCGI_SOCK"
         "PORTAL_FCGI_SOCKET_MODE=0660"
         "PORTAL_WORKERS=$WORKERS"
@@ -253,39 +275,106 @@ spawn_service() { # PIDFILE LOGFILE [NAME=VALUE...] -- PROGRAM [ARGS...]
     )
 }
 
+# Every instance; the binary is copied once.
 responder_start() {
+    local k
+    install_binaries portal-fcgi
+    for ((k = 1; k <= RESPONDERS; k++)); do
+        instance_paths "$k"
+        responder_instance_start
+    done
+}
+
+# The instance of instance_paths; returns once its socket accepts connections.
+responder_instance_start() {
     local pid deadline
     if pid=$(live_pid "$FCGI_PIDFILE"); then
-        log "portal-fcgi already running (pid $pid)"
+        log "$FCGI_NAME already running (pid $pid)"
         return 0
     fi
-    install_binaries portal-fcgi
     responder_env
     # For humans (and PORTAL_CONFIG users); the process gets the same values
     # through its environment.
-    printf '%s\n' "${RESPONDER_ENV[@]}" >"$RUN/portal-fcgi.env"
+    printf '%s\n' "${RESPONDER_ENV[@]}" >"$RUN/$FCGI_NAME.env"
     # Not running, so a socket file left here is stale.
     rm -f "$FCGI_SOCK" "$FCGI_PIDFILE"
-    log "starting portal-fcgi ($WORKERS workers, queue $QUEUE, diagnostics=$DIAGNOSTICS)"
-    spawn_service "$FCGI_PIDFILE" "$LOG_DIR/portal-fcgi.log" "${RESPONDER_ENV[@]}" -- "$BIN_DIR/portal-fcgi"
+    log "starting $FCGI_NAME ($WORKERS workers, queue $QUEUE, diagnostics=$DIAGNOSTICS)"
+    spawn_service "$FCGI_PIDFILE" "$FCGI_LOG" "${RESPONDER_ENV[@]}" -- "$BIN_DIR/portal-fcgi"
     deadline=$((SECONDS + 60))
     pid=""
     while :; do
         if [[ -z $pid ]]; then
             pid=$(live_pid "$FCGI_PIDFILE" || true)
         elif ! kill -0 "$pid" 2>/dev/null; then
-            tail_log "$LOG_DIR/portal-fcgi.log"
-            die "portal-fcgi exited during startup"
+            tail_log "$FCGI_LOG"
+            die "$FCGI_NAME exited during startup"
         elif unix_socket_accepts "$FCGI_SOCK" 2>/dev/null; then
             break
         fi
         if ((SECONDS >= deadline)); then
-            tail_log "$LOG_DIR/portal-fcgi.log"
-            die "portal-fcgi did not listen on $FCGI_SOCK within 60s"
+            tail_log "$FCGI_LOG"
+            die "$FCGI_NAME did not listen on $FCGI_SOCK within 60s"
         fi
         sleep 0.1
     done
-    log "portal-fcgi listening on $FCGI_SOCK (pid $pid)"
+    log "$FCGI_NAME listening on $FCGI_SOCK (pid $pid)"
+}
+
+# ---------------------------------------------------------------- PgBouncer
+
+pgbouncer_bin() {
+    if [[ -x /usr/sbin/pgbouncer ]]; then echo /usr/sbin/pgbouncer; else command -v pgbouncer || die "pgbouncer not installed (scripts/install-deps.sh)"; fi
+}
+
+# Transaction pooling on a unix socket only, in its own directory with PostgreSQL's port
+# number (the socket is .s.PGSQL.PORT), so no TCP port is taken. Trust is enough on a
+# throwaway stack's private socket; the user must still be listed in auth_file.
+pgbouncer_write_conf() {
+    mkdir -p "$PGBOUNCER_DIR"
+    printf '"portal_app" ""\n' >"$PGBOUNCER_DIR/userlist.txt"
+    cat >"$PGBOUNCER_DIR/pgbouncer.ini" <<EOF
+; written by scripts/stack.sh on every start
+[databases]
+portal = host=$PG_SOCK port=$PG_PORT dbname=portal
+
+[pgbouncer]
+listen_addr =
+listen_port = $PG_PORT
+unix_socket_dir = $PGBOUNCER_DIR
+auth_type = trust
+auth_file = $PGBOUNCER_DIR/userlist.txt
+pool_mode = transaction
+; at least every responder worker at once, so no client waits for a server connection
+default_pool_size = 40
+max_client_conn = 400
+; reconnect quickly once PostgreSQL is back (the default waits 15 s after a failure)
+server_login_retry = 1
+; with a pool that large, only a missing server makes a client wait: then fail within
+; seconds (503, /readyz false) like a direct connection, rather than hang for 120 s
+query_wait_timeout = 2
+; stderr goes to logs/pgbouncer.log
+logfile =
+EOF
+    chown_service_user "$PGBOUNCER_DIR"
+}
+
+pgbouncer_start() {
+    local pid
+    if pid=$(live_pid "$PGBOUNCER_PIDFILE"); then
+        log "pgbouncer already running (pid $pid)"
+        return 0
+    fi
+    pgbouncer_write_conf
+    rm -f "$PGBOUNCER_PIDFILE" "$PGBOUNCER_DIR/.s.PGSQL.$PG_PORT" "$PGBOUNCER_DIR/.s.PGSQL.$PG_PORT.lock"
+    log "starting pgbouncer (transaction pooling) in $PGBOUNCER_DIR"
+    spawn_service "$PGBOUNCER_PIDFILE" "$LOG_DIR/pgbouncer.log" -- "$(pgbouncer_bin)" "$PGBOUNCER_DIR/pgbouncer.ini"
+    wait_for 10 "pgbouncer socket" test -S "$PGBOUNCER_DIR/.s.PGSQL.$PG_PORT" ||
+        { tail_log "$LOG_DIR/pgbouncer.log"; die "pgbouncer did not start"; }
+}
+
+pgbouncer_stop() {
+    # SIGTERM: immediate shutdown; the responders are already stopped.
+    stop_pidfile "$PGBOUNCER_PIDFILE" TERM 10 pgbouncer
 }
 
 # ---------------------------------------------------------------- mail sender
@@ -310,8 +399,16 @@ mailer_stop() {
 }
 
 responder_stop() {
+    local k
+    for ((k = 1; k <= RESPONDERS; k++)); do
+        instance_paths "$k"
+        responder_instance_stop
+    done
+}
+
+responder_instance_stop() {
     # SIGTERM drains in-flight requests; allow the drain timeout plus margin.
-    stop_pidfile "$FCGI_PIDFILE" TERM $((DRAIN_TIMEOUT_SECONDS + 10)) portal-fcgi
+    stop_pidfile "$FCGI_PIDFILE" TERM $((DRAIN_TIMEOUT_SECONDS + 10)) "$FCGI_NAME"
 }
 
 # ---------------------------------------------------------------- nginx
@@ -320,9 +417,23 @@ nginx_bin() {
     if [[ -x /usr/sbin/nginx ]]; then echo /usr/sbin/nginx; else command -v nginx || die "nginx not installed"; fi
 }
 
-render_nginx_conf() {
+# One upstream server line per responder instance; instance DOWN (if given) is
+# marked down, so nginx sends it nothing while it is replaced.
+upstream_servers() { # [DOWN]
+    local k down
+    for ((k = 1; k <= RESPONDERS; k++)); do
+        down=""
+        [[ $k == "${1:-}" ]] && down=" down"
+        instance_paths "$k"
+        printf '        server unix:%s%s;\n' "$FCGI_SOCK" "$down"
+    done
+    instance_paths 1
+}
+
+render_nginx_conf() { # [DOWN instance]
     local template=$REPO_ROOT/deploy/nginx/portal.conf.template out=$NGINX_DIR/nginx.conf
-    local nginx text optional="" key
+    local nginx text optional="" key servers
+    servers=$(upstream_servers "${1:-}")
     nginx=$(nginx_bin)
     # uwsgi/scgi temp paths exist only when those modules are compiled in;
     # naming an absent module's directive would be a syntax error.
@@ -336,7 +447,7 @@ render_nginx_conf() {
     shopt -u patsub_replacement 2>/dev/null || true
     local -A values=(
         [RUN_DIR]=$RUN [NGINX_DIR]=$NGINX_DIR [LOG_DIR]=$LOG_DIR [INTERNAL_SOCKET]=$INTERNAL_SOCK
-        [HTTP_PORT]=$HTTP_PORT [FCGI_SOCKET]=$FCGI_SOCK
+        [HTTP_LISTEN]=127.0.0.1:$HTTP_PORT [FCGI_SERVERS]=$servers
         [NGINX_WORKERS]=$NGINX_WORKERS [MAX_BODY]=$MAX_BODY_BYTES [MAX_JSON_BODY]=$MAX_JSON_BODY_BYTES
         [OPTIONAL_TEMP_PATHS]=$optional
     )
@@ -376,13 +487,67 @@ nginx_stop() {
     stop_pidfile "$NGINX_PIDFILE" TERM 10 nginx
 }
 
+# Children of the nginx master (its worker processes).
+nginx_workers() { # MASTER_PID
+    local stat rest
+    for stat in /proc/[0-9]*/stat; do
+        read -r rest <"$stat" 2>/dev/null || continue
+        rest=${rest##*) }
+        read -r _ ppid _ <<<"$rest"
+        [[ $ppid == "$1" ]] && { stat=${stat#/proc/}; echo "${stat%/stat}"; }
+    done
+    return 0
+}
+
+# Graceful reload with instance DOWN out of the upstream (none if empty). Returns once
+# the workers of the previous configuration have finished their requests and exited,
+# so that no connection to the instance taken out remains or will be opened.
+nginx_reload() { # [DOWN]
+    local master old pid deadline
+    master=$(live_pid "$NGINX_PIDFILE") || return 0
+    render_nginx_conf "${1:-}"
+    nginx_cmd -t -q || { tail_log "$LOG_DIR/nginx-error.log"; die "nginx configuration test failed"; }
+    old=$(nginx_workers "$master")
+    kill -HUP "$master"
+    # Old workers finish their requests (bounded by fastcgi_read_timeout) and exit.
+    deadline=$((SECONDS + 90))
+    for pid in $old; do
+        while kill -0 "$pid" 2>/dev/null; do
+            ((SECONDS < deadline)) || { warn "nginx worker $pid still finishing requests; going on"; return 0; }
+            sleep 0.1
+        done
+    done
+}
+
+# ---------------------------------------------------------------- rolling reload
+
+# Replaces the running responders by the current binary, one instance at a time: nginx
+# first stops sending it requests (graceful reload with the instance marked down; the old
+# nginx workers finish theirs), then SIGTERM drains what it still has, the new process
+# starts, and nginx takes it back before the next instance goes. The others serve
+# meanwhile, so clients see no error, POSTs included (nginx never re-sends those).
+responder_reload() {
+    local k
+    install_binaries portal-fcgi
+    ((RESPONDERS > 1)) || warn "a single responder cannot be replaced without a gap: start with --responders 2"
+    for ((k = 1; k <= RESPONDERS; k++)); do
+        if ((RESPONDERS > 1)); then nginx_reload "$k"; fi
+        instance_paths "$k"
+        responder_instance_stop
+        responder_instance_start
+        if ((RESPONDERS > 1)); then nginx_reload; fi
+    done
+    instance_paths 1
+    log "responders reloaded"
+}
+
 # ---------------------------------------------------------------- commands
 
 cmd_start() {
     set_paths "${1:-}" create
     shift
     load_config
-    local old_pg=$PG_PORT old_http=$HTTP_PORT
+    local old_pg=$PG_PORT old_http=$HTTP_PORT old_responders=$RESPONDERS old_pgbouncer=$PGBOUNCER
     while (($#)); do
         case $1 in
             --pg-port) PG_PORT=${2:?}; shift ;;
@@ -396,25 +561,33 @@ cmd_start() {
             --ephemeral) EPHEMERAL=1 ;;
             --nginx-workers) NGINX_WORKERS=${2:?}; shift ;;
             --bin-dir) BIN_SOURCE=$(cd "${2:?}" && pwd); shift ;;
+            --responders) RESPONDERS=${2:?}; shift ;;
+            --pgbouncer) PGBOUNCER=1 ;;
             *) die "unknown option for start: $1" ;;
         esac
         shift
     done
     [[ $PG_PORT =~ ^[0-9]+$ && $HTTP_PORT =~ ^[0-9]+$ ]] || die "start needs --pg-port and --http-port"
+    [[ $RESPONDERS =~ ^[1-9][0-9]?$ ]] || die "--responders takes 1 to 99"
     # Remembered so that later restarts take the same binaries.
     if [[ -n ${PORTAL_BIN_DIR:-} && -z $BIN_SOURCE ]]; then
         BIN_SOURCE=$(cd "$PORTAL_BIN_DIR" && pwd)
     fi
 
-    local running=0
+    local running=0 k
     pg_running 2>/dev/null && running=$((running + 1))
-    live_pid "$FCGI_PIDFILE" >/dev/null && running=$((running + 1))
+    for ((k = 1; k <= old_responders; k++)); do
+        instance_paths "$k"
+        live_pid "$FCGI_PIDFILE" >/dev/null && running=$((running + 1))
+    done
+    instance_paths 1
     live_pid "$NGINX_PIDFILE" >/dev/null && running=$((running + 1))
     live_pid "$MAILER_PIDFILE" >/dev/null && running=$((running + 1))
-    if ((running > 0)) && [[ $old_pg != "$PG_PORT" || $old_http != "$HTTP_PORT" ]]; then
-        die "$RUN is running with ports $old_pg/$old_http; stop it before changing ports"
+    live_pid "$PGBOUNCER_PIDFILE" >/dev/null && running=$((running + 1))
+    if ((running > 0)) && [[ $old_pg != "$PG_PORT" || $old_http != "$HTTP_PORT" || $old_responders != "$RESPONDERS" || $old_pgbouncer != "$PGBOUNCER" ]]; then
+        die "$RUN is running with other ports, responders or pgbouncer; stop it first"
     fi
-    if ((running == 4)); then
+    if ((running == 3 + RESPONDERS + PGBOUNCER)); then
         log "stack in $RUN already running; nothing to do"
         cmd_status_print
         return 0
@@ -425,6 +598,7 @@ cmd_start() {
     install_binaries portalctl ij-worker
     pg_start
     db_setup
+    if ((PGBOUNCER)); then pgbouncer_start; fi
     responder_start
     mailer_start
     nginx_start
@@ -447,14 +621,22 @@ cmd_stop() {
     nginx_stop
     responder_stop
     mailer_stop
+    pgbouncer_stop
     pg_stop
     log "stopped"
 }
 
 cmd_status_print() {
-    local pid state
+    local pid state k names=(postgres)
+    ((PGBOUNCER)) && names+=(pgbouncer)
+    for ((k = 1; k <= RESPONDERS; k++)); do
+        instance_paths "$k"
+        names+=("$FCGI_NAME")
+    done
+    instance_paths 1
+    names+=(portal-mailer nginx)
     echo "Stack in $RUN:"
-    for name in postgres portal-fcgi portal-mailer nginx; do
+    for name in "${names[@]}"; do
         if pid=$(live_pid "$RUN/$name.pid"); then state="running (pid $pid)"; else state="stopped"; fi
         printf '  %-14s %s\n' "$name" "$state"
     done
@@ -523,6 +705,9 @@ main() {
         responder-start) with_config "$@"; responder_start ;;
         responder-stop) with_config "$@"; responder_stop ;;
         responder-restart) with_config "$@"; responder_stop; responder_start ;;
+        responder-reload) with_config "$@"; responder_reload ;;
+        pgbouncer-start) with_config "$@"; pgbouncer_start ;;
+        pgbouncer-stop) with_config "$@"; pgbouncer_stop ;;
         -h | --help | help | "") usage ;;
         *) die "unknown command: $cmd" ;;
     esac

@@ -3,8 +3,10 @@
 # ports, run the Swift tests and the end-to-end pytest suite against it, and
 # tear everything down whatever happens.
 #
-#   scripts/test.sh [--skip-swift] [--skip-e2e] [--no-build] [--keep] [-- PYTEST_ARGS...]
+#   scripts/test.sh [--skip-swift] [--skip-e2e] [--no-build] [--keep] [--pgbouncer] [-- PYTEST_ARGS...]
 #
+# --pgbouncer puts PgBouncer in transaction pooling mode between the responder and
+# PostgreSQL (the Swift tests connect directly either way).
 # --keep leaves the run directory (and its logs) in place, stack stopped.
 # --no-build skips `swift build` (e.g. with PORTAL_BIN_DIR, see stack.sh).
 # Both suites run even if the first fails; the exit status is non-zero if
@@ -15,6 +17,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 run_swift=1 run_e2e=1 keep=0 build=1
+stack_options=()
 pytest_args=()
 while (($#)); do
     case $1 in
@@ -22,6 +25,7 @@ while (($#)); do
         --skip-e2e) run_e2e=0 ;;
         --keep) keep=1 ;;
         --no-build) build=0 ;;
+        --pgbouncer) stack_options+=(--pgbouncer) ;;
         --) shift; pytest_args=("$@"); break ;;
         *) die "unknown option: $1 (see the header of $0)" ;;
     esac
@@ -65,7 +69,7 @@ while [[ $http_port == "$pg_port" ]]; do http_port=$(free_port); done
 log "starting stack in $RUN (PostgreSQL :$pg_port, nginx :$http_port)"
 # Cheapest Argon2id on the throwaway stack: the tests exercise hashing, not its cost.
 if ! PORTAL_PASSWORD_HASH=minimal bash "$SCRIPTS_DIR/stack.sh" start "$RUN" --pg-port "$pg_port" --http-port "$http_port" \
-    --debug --diagnostics --workers 4 --queue 16 --ephemeral; then
+    --debug --diagnostics --workers 4 --queue 16 --ephemeral "${stack_options[@]}"; then
     stack_failed=1
     warn "the stack did not start completely"
 fi

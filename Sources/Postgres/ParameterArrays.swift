@@ -1,6 +1,6 @@
 import Foundation
 
-/// Lays parameters out as the three parallel C arrays `PQexecPrepared` takes.
+/// Lays parameters out as the three parallel C arrays `PQexecPrepared` and `PQexecParams` take.
 enum ParameterArrays {
     static func with<R>(
         _ parameters: [PostgresBind], statement: String,

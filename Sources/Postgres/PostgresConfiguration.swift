@@ -6,10 +6,16 @@ public struct PostgresConfiguration: Sendable {
     public var applicationName: String
     /// Seconds libpq waits for a connection to be established.
     public var connectTimeoutSeconds: Int
+    /// Prepare each statement once per connection under a name and reuse it (the default), or send
+    /// it unnamed every time. A named statement lives on one server session; behind a pooler in
+    /// transaction mode (PgBouncer before 1.21) the next transaction may run on another session.
+    public var cachesPreparedStatements: Bool
 
-    public init(conninfo: String = "", applicationName: String = "espace-employeur", connectTimeoutSeconds: Int = 5) {
+    public init(conninfo: String = "", applicationName: String = "espace-employeur", connectTimeoutSeconds: Int = 5,
+                cachesPreparedStatements: Bool = true) {
         self.conninfo = conninfo
         self.applicationName = applicationName
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.cachesPreparedStatements = cachesPreparedStatements
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 
 /// One libpq connection. Blocking: use it from one dedicated thread at a time, never from Swift
 /// concurrency's cooperative pool. Every statement is parameterized and goes through a
-/// per-connection cache of prepared statements; results come back in binary format.
+/// per-connection cache of prepared statements (unless the configuration turns it off);
+/// results come back in binary format.
 ///
 /// A broken connection (server restart, `pg_terminate_backend`) is replaced on the next use
 /// outside a transaction; a statement that was in flight when it broke fails with
@@ -67,6 +68,16 @@ public final class PostgresConnection {
         defer { databaseTime += .now - started }
         let handle = try usableHandle()
         let parameters = binds.map(\.postgresBind)
+        guard configuration.cachesPreparedStatements else {
+            // The unnamed statement: parsed and planned for this execution only, kept nowhere.
+            let types = parameters.map(\.type.rawValue)
+            let result = try types.withUnsafeBufferPointer { types in
+                try ParameterArrays.with(parameters, statement: sql) { values, lengths, formats in
+                    PQexecParams(handle, sql, Int32(parameters.count), types.baseAddress, values, lengths, formats, 1)
+                }
+            }
+            return try check(result, statement: sql)
+        }
         let name = try preparedName(for: sql, parameters: parameters, handle: handle)
         let result = try ParameterArrays.with(parameters, statement: sql) { values, lengths, formats in
             PQexecPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 1)

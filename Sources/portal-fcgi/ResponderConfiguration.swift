@@ -13,7 +13,7 @@ struct ResponderConfiguration {
         "PORTAL_FIRST_BYTE_TIMEOUT_SECONDS", "PORTAL_RECORD_TIMEOUT_SECONDS", "PORTAL_IDLE_TIMEOUT_SECONDS",
         "PORTAL_WRITE_TIMEOUT_SECONDS", "PORTAL_DRAIN_TIMEOUT_SECONDS", "PORTAL_LOG_LEVEL", "PORTAL_DIAGNOSTICS",
         "PORTAL_PASSWORD_HASH", "PORTAL_SESSION_IDLE_SECONDS", "PORTAL_SESSION_ABSOLUTE_SECONDS",
-        "PORTAL_METRICS_DATABASE_URL",
+        "PORTAL_METRICS_DATABASE_URL", "PORTAL_DB_STATEMENT_CACHE",
     ]
 
     var database: PostgresConfiguration
@@ -61,10 +61,14 @@ struct ResponderConfiguration {
             hasher: hasher,
             sessionIdleSeconds: try source.integer("PORTAL_SESSION_IDLE_SECONDS", default: 30 * 60, range: 60...86_400),
             sessionAbsoluteSeconds: try source.integer("PORTAL_SESSION_ABSOLUTE_SECONDS", default: 12 * 3600, range: 300...(30 * 86_400)))
+        let statementCache = try source.flag("PORTAL_DB_STATEMENT_CACHE", default: true)
         return ResponderConfiguration(
-            database: PostgresConfiguration(conninfo: source.string("PORTAL_DATABASE_URL", default: "")!, applicationName: "portal-fcgi"),
+            // off behind a transaction-pooling PgBouncer older than 1.21 (no named statements there).
+            database: PostgresConfiguration(conninfo: source.string("PORTAL_DATABASE_URL", default: "")!, applicationName: "portal-fcgi",
+                                            cachesPreparedStatements: statementCache),
             metricsDatabase: source.string("PORTAL_METRICS_DATABASE_URL").flatMap {
-                $0.isEmpty ? nil : PostgresConfiguration(conninfo: $0, applicationName: "portal-fcgi-metrics")
+                $0.isEmpty ? nil : PostgresConfiguration(conninfo: $0, applicationName: "portal-fcgi-metrics",
+                                                         cachesPreparedStatements: statementCache)
             },
             server: server,
             api: APIConfiguration(auth: auth, diagnosticsEnabled: try source.flag("PORTAL_DIAGNOSTICS", default: false)),

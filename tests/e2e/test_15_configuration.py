@@ -22,6 +22,7 @@ def start(env_overrides):
     ("PORTAL_QUEUE_CAPACITY", "-1"),
     ("PORTAL_DRAIN_TIMEOUT_SECONDS", "nan"),
     ("PORTAL_DIAGNOSTICS", "maybe"),
+    ("PORTAL_DB_STATEMENT_CACHE", "sometimes"),
     ("PORTAL_LOG_LEVEL", "loud"),
     ("PORTAL_PASSWORD_HASH", "weak"),
     ("PORTAL_FCGI_LISTEN", "unix:relative.sock"),
