@@ -11,6 +11,8 @@ import threading
 import time
 import uuid
 
+import pytest
+
 import support
 from support import assert_problem, get, request
 
@@ -138,6 +140,8 @@ def test_counters_move_by_the_requests_made():
     assert after["portal_operations_probe_success"] == 1
 
 
+@pytest.mark.skipif(os.environ.get("PORTAL_E2E_PGBOUNCER") == "1",
+                    reason="behind PgBouncer a terminated server connection never reaches the responder")
 def test_database_reconnects_are_counted():
     before = scrape()
     killed = int(support.psql(
