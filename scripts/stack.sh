@@ -252,8 +252,6 @@ responder_env() {
         "PORTAL_LOG_LEVEL=${PORTAL_LOG_LEVEL:-info}"
         "PORTAL_DIAGNOSTICS=$DIAGNOSTICS"
         "PORTAL_PASSWORD_HASH=$PASSWORD_HASH"
-        # The outbox and batch gauges of /metrics are read as the role that owns that work.
-        "PORTAL_METRICS_DATABASE_URL=host=$PG_SOCK port=$PG_PORT dbname=portal user=portal_worker"
     )
 }
 

@@ -16,7 +16,9 @@ enum OperationsLane {
                      metrics: ResponderMetrics, logger: Logger) -> FastCGIServiceLane {
         FastCGIServiceLane(accepts: { $0.params[marker] == "1" }, makeHandler: { server in
             // The lane's own thread: this connection is its alone, opened on the first scrape.
-            let probeDatabase = configuration.metricsDatabase.map { PostgresConnection(connectingLazily: $0) }
+            var probeConfiguration = configuration.database
+            probeConfiguration.applicationName = "portal-fcgi-metrics"
+            let probeDatabase: PostgresConnection? = PostgresConnection(connectingLazily: probeConfiguration)
             var probeFailureLogged = false
             let endpoints = OperationsEndpoints(sources: OperationsEndpoints.Sources(
                 metrics: {

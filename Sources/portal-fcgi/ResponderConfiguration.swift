@@ -13,12 +13,10 @@ struct ResponderConfiguration {
         "PORTAL_FIRST_BYTE_TIMEOUT_SECONDS", "PORTAL_RECORD_TIMEOUT_SECONDS", "PORTAL_IDLE_TIMEOUT_SECONDS",
         "PORTAL_WRITE_TIMEOUT_SECONDS", "PORTAL_DRAIN_TIMEOUT_SECONDS", "PORTAL_LOG_LEVEL", "PORTAL_DIAGNOSTICS",
         "PORTAL_PASSWORD_HASH", "PORTAL_SESSION_IDLE_SECONDS", "PORTAL_SESSION_ABSOLUTE_SECONDS",
-        "PORTAL_METRICS_DATABASE_URL", "PORTAL_DB_STATEMENT_CACHE",
+        "PORTAL_DB_STATEMENT_CACHE",
     ]
 
     var database: PostgresConfiguration
-    /// For the outbox and batch gauges of /metrics: a role that may read them (see OperationsProbe).
-    var metricsDatabase: PostgresConfiguration?
     var server: FastCGIServerConfiguration
     var api: APIConfiguration
     var logLevel: Logger.Level
@@ -66,10 +64,6 @@ struct ResponderConfiguration {
             // off behind a transaction-pooling PgBouncer older than 1.21 (no named statements there).
             database: PostgresConfiguration(conninfo: source.string("PORTAL_DATABASE_URL", default: "")!, applicationName: "portal-fcgi",
                                             cachesPreparedStatements: statementCache),
-            metricsDatabase: source.string("PORTAL_METRICS_DATABASE_URL").flatMap {
-                $0.isEmpty ? nil : PostgresConfiguration(conninfo: $0, applicationName: "portal-fcgi-metrics",
-                                                         cachesPreparedStatements: statementCache)
-            },
             server: server,
             api: APIConfiguration(auth: auth, diagnosticsEnabled: try source.flag("PORTAL_DIAGNOSTICS", default: false)),
             logLevel: level)

@@ -82,6 +82,5 @@ logger.info("serving", metadata: [
     "version": .string(PortalVersion.current),
     "queue": .stringConvertible(configuration.server.queueCapacity),
     "diagnostics": .stringConvertible(configuration.api.diagnosticsEnabled),
-    "operations_probe": .stringConvertible(configuration.metricsDatabase != nil),
 ])
 server.waitUntilStopped()

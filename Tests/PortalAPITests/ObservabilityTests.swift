@@ -179,10 +179,10 @@ extension Logger.Metadata {
         }
     }
 
-    @Test func theProbeReadsTheBacklogAndLatestBatchesAsTheWorkerRole() async throws {
+    @Test func theProbeReadsTheBacklogAndLatestBatchesAsTheResponderRole() async throws {
         let snapshot = try await onDedicatedThread {
             try Self.withOperations { database in
-                try OperationsProbe.read(on: try TestCluster.connect(as: "portal_worker", database: database))
+                try OperationsProbe.read(on: try TestCluster.connect(as: "portal_app", database: database))
             }
         }
         #expect(snapshot.pendingMail == 3)
@@ -193,18 +193,23 @@ extension Logger.Metadata {
         #expect(snapshot.lastBatches[1].processedAt == ISO8601DateFormatter().date(from: "2030-01-02T03:04:05Z"))
     }
 
-    @Test func theResponderRoleCannotReadWhatTheProbeReads() async throws {
-        // Why the probe has a connection of its own: portal_app may only insert into the outbox.
-        let state = try await onDedicatedThread { () -> String? in
+    @Test func theResponderRoleGetsAggregatesOnlyNotTheTables() async throws {
+        // portal_app may only insert into the outbox, and has no access to the registry.
+        let states = try await onDedicatedThread { () -> [String?] in
             try Self.withOperations { database in
-                do {
-                    _ = try OperationsProbe.read(on: try TestCluster.connect(as: "portal_app", database: database))
-                    return nil
-                } catch let error as PostgresError {
-                    return error.sqlState
+                let app = try TestCluster.connect(as: "portal_app", database: database)
+                return ["SELECT count(*) FROM mail_outbox", "SELECT count(*) FROM batch_files"].map { sql in
+                    do {
+                        _ = try app.query(sql)
+                        return nil
+                    } catch let error as PostgresError {
+                        return error.sqlState
+                    } catch {
+                        return "?"
+                    }
                 }
             }
         }
-        #expect(state == "42501")
+        #expect(states == ["42501", "42501"])
     }
 }
