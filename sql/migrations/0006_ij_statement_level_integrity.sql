@@ -44,33 +44,28 @@ CREATE TRIGGER ij_payments_structures_on_update AFTER UPDATE ON ij_payments
 CREATE FUNCTION ij_payment_lines_check_parents() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
+    parent text;
+    reference text;
+    complete boolean;
     missing record;
 BEGIN
-    -- Lock the referenced parents; if fewer are found than referenced, name one that is missing.
-    IF (SELECT count(*) FROM (SELECT 1 FROM ij_payments p
-                              WHERE (p.structure_id, p.id) IN (SELECT structure_id, payment_id FROM new_rows)
-                              FOR KEY SHARE) locked)
-       <> (SELECT count(*) FROM (SELECT DISTINCT structure_id, payment_id FROM new_rows) referenced) THEN
-        SELECT n.structure_id, n.payment_id INTO missing FROM new_rows n
-            WHERE NOT EXISTS (SELECT 1 FROM ij_payments p WHERE p.structure_id = n.structure_id AND p.id = n.payment_id)
-            LIMIT 1;
-        RAISE EXCEPTION 'insert or update on table "ij_payment_lines" violates its reference to "ij_payments"'
+    FOR parent, reference IN VALUES ('ij_payments', 'payment_id'), ('insured_people', 'insured_id') LOOP
+        -- Lock the referenced parents; fewer locked than referenced means one is missing.
+        EXECUTE format($q$
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM %1$I p WHERE (p.structure_id, p.id) IN
+                                              (SELECT structure_id, %2$I FROM new_rows) FOR KEY SHARE) locked)
+                 = (SELECT count(*) FROM (SELECT DISTINCT structure_id, %2$I FROM new_rows) referenced)
+            $q$, parent, reference) INTO complete;
+        CONTINUE WHEN complete;
+        EXECUTE format($q$
+            SELECT n.structure_id, n.%2$I AS id FROM new_rows n
+            WHERE NOT EXISTS (SELECT 1 FROM %1$I p WHERE p.structure_id = n.structure_id AND p.id = n.%2$I) LIMIT 1
+            $q$, parent, reference) INTO missing;
+        RAISE EXCEPTION 'insert or update on table "ij_payment_lines" violates its reference to "%"', parent
             USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = format('Key (structure_id, payment_id)=(%s, %s) is not present in table "ij_payments".',
-                                  missing.structure_id, missing.payment_id);
-    END IF;
-    IF (SELECT count(*) FROM (SELECT 1 FROM insured_people i
-                              WHERE (i.structure_id, i.id) IN (SELECT structure_id, insured_id FROM new_rows)
-                              FOR KEY SHARE) locked)
-       <> (SELECT count(*) FROM (SELECT DISTINCT structure_id, insured_id FROM new_rows) referenced) THEN
-        SELECT n.structure_id, n.insured_id INTO missing FROM new_rows n
-            WHERE NOT EXISTS (SELECT 1 FROM insured_people i WHERE i.structure_id = n.structure_id AND i.id = n.insured_id)
-            LIMIT 1;
-        RAISE EXCEPTION 'insert or update on table "ij_payment_lines" violates its reference to "insured_people"'
-            USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = format('Key (structure_id, insured_id)=(%s, %s) is not present in table "insured_people".',
-                                  missing.structure_id, missing.insured_id);
-    END IF;
+                  DETAIL = format('Key (structure_id, %s)=(%s, %s) is not present in table "%s".',
+                                  reference, missing.structure_id, missing.id, parent);
+    END LOOP;
     RETURN NULL;
 END $$;
 
