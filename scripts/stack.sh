@@ -11,7 +11,7 @@
 #   stack.sh responder-start|responder-stop|responder-restart DIR
 #
 # Layout of DIR: pg/data, pg/socket, fcgi.sock, nginx/, mail/, logs/, bin/,
-# *.pid, stack.env (the options given to start, reused by later commands).
+# web/ (a copy of the portal's pages, refreshed by every start), *.pid, stack.env (the options given to start, reused by later commands).
 # --ephemeral trades durability for speed (fsync=off): throwaway clusters only.
 # --bin-dir (or PORTAL_BIN_DIR) takes portal-fcgi/portalctl from DIR instead
 # of `swift build --show-bin-path`. PORTAL_BOOTSTRAP_SQL overrides
@@ -51,6 +51,7 @@ set_paths() { # DIR [create]
     MAIL_DIR=$RUN/mail
     LOG_DIR=$RUN/logs
     BIN_DIR=$RUN/bin
+    WEB_DIR=$RUN/web
     PG_PIDFILE=$RUN/postgres.pid
     FCGI_PIDFILE=$RUN/portal-fcgi.pid
     NGINX_PIDFILE=$RUN/nginx.pid
@@ -128,6 +129,17 @@ install_binaries() {
         mv -f "$BIN_DIR/.$name.new" "$BIN_DIR/$name"
     done
     chown_service_user "$BIN_DIR"
+}
+
+# The portal's pages, copied like the binaries (the service user may not read the
+# repository) and swapped in whole, so nginx never serves half old, half new files.
+install_web() {
+    rm -rf "$WEB_DIR.new" "$WEB_DIR.old"
+    cp -R "$REPO_ROOT/web" "$WEB_DIR.new"
+    chmod -R a+rX "$WEB_DIR.new"
+    if [[ -d $WEB_DIR ]]; then mv "$WEB_DIR" "$WEB_DIR.old"; fi
+    mv "$WEB_DIR.new" "$WEB_DIR"
+    rm -rf "$WEB_DIR.old"
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -332,7 +344,7 @@ render_nginx_conf() {
     shopt -u patsub_replacement 2>/dev/null || true
     local -A values=(
         [RUN_DIR]=$RUN [NGINX_DIR]=$NGINX_DIR [LOG_DIR]=$LOG_DIR
-        [HTTP_PORT]=$HTTP_PORT [FCGI_SOCKET]=$FCGI_SOCK
+        [HTTP_PORT]=$HTTP_PORT [FCGI_SOCKET]=$FCGI_SOCK [WEB_ROOT]=$WEB_DIR
         [NGINX_WORKERS]=$NGINX_WORKERS [MAX_BODY]=$MAX_BODY_BYTES [MAX_JSON_BODY]=$MAX_JSON_BODY_BYTES
         [OPTIONAL_TEMP_PATHS]=$optional
     )
@@ -408,6 +420,8 @@ cmd_start() {
     if ((running > 0)) && [[ $old_pg != "$PG_PORT" || $old_http != "$HTTP_PORT" ]]; then
         die "$RUN is running with ports $old_pg/$old_http; stop it before changing ports"
     fi
+    # Pages are served straight from disk: running `start` again publishes edits to web/.
+    install_web
     if ((running == 4)); then
         log "stack in $RUN already running; nothing to do"
         cmd_status_print
