@@ -83,23 +83,17 @@ if ((${#missing[@]})); then
     apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ((need_pytest)); then
-    log "installing pytest for $(command -v python3)"
-    if ! python3 -m pip install -q --disable-pip-version-check pytest; then
-        log "pip could not install pytest; trying Debian's python3-pytest"
+# A module for the python3 on PATH with pip, Debian's package as a fallback.
+install_python_module() { # MODULE DEBIAN_PACKAGE
+    log "installing $1 for $(command -v python3)"
+    if ! python3 -m pip install -q --disable-pip-version-check "$1"; then
+        log "pip could not install $1; trying Debian's $2"
         apt_get update -qq
-        apt_get install -y -qq --no-install-recommends python3-pytest >/dev/null
+        apt_get install -y -qq --no-install-recommends "$2" >/dev/null
     fi
-    python3 -c 'import pytest' >/dev/null 2>&1 || die "pytest still not importable by $(command -v python3)"
-fi
+    python3 -c "import $1" >/dev/null 2>&1 || die "$1 still not importable by $(command -v python3)"
+}
 
-if ((need_selenium)); then
-    log "installing selenium for $(command -v python3)"
-    if ! python3 -m pip install -q --disable-pip-version-check selenium; then
-        log "pip could not install selenium; trying Debian's python3-selenium"
-        apt_get update -qq
-        apt_get install -y -qq --no-install-recommends python3-selenium >/dev/null
-    fi
-    python3 -c 'import selenium' >/dev/null 2>&1 || die "selenium still not importable by $(command -v python3)"
-fi
+if ((need_pytest)); then install_python_module pytest python3-pytest; fi
+if ((need_selenium)); then install_python_module selenium python3-selenium; fi
 log "dependencies installed"

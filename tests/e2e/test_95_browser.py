@@ -586,9 +586,39 @@ def test_keyboard_only_with_a_visible_focus(browser):
     assert active().tag_name == "h1"  # focus moves to the new screen's title
 
 
+def test_french_formats_of_the_pages(browser):
+    """format.js as the pages load it: amounts from decimal strings, calendar dates, Paris days,
+    typed dates, NIR."""
+    browser.open("/actualites")
+    browser.wait_screen("Actualités")
+    results = browser.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        import('/js/format.js').then((f) => done({
+          amounts: ['0.00', '5.5', '553.80', '1162.98', '1000000.00', '-1234.05', 'abc'].map(f.formatAmount),
+          dates: ['2021-06-18', null, '2021-06-18T10:00:00Z'].map(f.formatDate),
+          days: ['2021-05-31T21:59:00Z', '2021-05-31T22:00:00Z', '2021-12-31T23:30:00Z'].map(f.formatDay),
+          typed: ['01/02/2021', '1/2/2021', '', '29/02/2023', '29/02/2024', '31/04/2021', '2021-02-01', '01/02/21'].map(f.parseFrenchDate),
+          nir: f.formatNir('123456789101292'),
+          count: f.formatCount(1234567),
+        }), (error) => done(String(error)));""")
+    nnbsp, nbsp = "\u202f", "\u00a0"
+    assert results == {
+        "amounts": [f"0,00{nbsp}€", f"5,50{nbsp}€", f"553,80{nbsp}€", f"1{nnbsp}162,98{nbsp}€", f"1{nnbsp}000{nnbsp}000,00{nbsp}€",
+                    f"-1{nnbsp}234,05{nbsp}€", "abc"],
+        "dates": ["18/06/2021", "", "18/06/2021"],
+        # Paris is UTC+2 in summer, UTC+1 in winter.
+        "days": ["31/05/2021", "01/06/2021", "01/01/2022"],
+        "typed": ["2021-02-01", "2021-02-01", "", None, "2024-02-29", None, None, None],
+        "nir": "1 23 45 67 891 012 92",
+        # The same separator as the amounts': Intl.NumberFormat('fr-FR').
+        "count": f"1{nnbsp}234{nnbsp}567",
+    }, results
+
+
 def test_pages_never_broke_their_content_security_policy(browser):
     """Over the whole journey: no script or style refused by the policy, no Trusted Types error,
     no uncaught error in the pages."""
     messages = [m["message"] for m in browser.take_console()]
     refused = [m for m in messages if re.search(r"Content Security Policy|Trusted Type|Uncaught", m)]
     assert refused == [], refused
+

@@ -22,7 +22,7 @@ export function formatCount(n) {
   return countFormat.format(n);
 }
 
-/** "2021-06-18" -> "18/06/2021"; empty for null. */
+/** A calendar date "2021-06-18" -> "18/06/2021"; empty for null. */
 export function formatDate(iso) {
   const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso ?? ''));
   return match ? `${match[3]}/${match[2]}/${match[1]}` : '';
@@ -32,12 +32,22 @@ const dateTimeFormat = new Intl.DateTimeFormat('fr-FR', {
   timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit',
 });
 
+function parisParts(timestamp) {
+  const date = new Date(timestamp);
+  if (Number.isNaN(date.getTime())) return null;
+  return Object.fromEntries(dateTimeFormat.formatToParts(date).map((p) => [p.type, p.value]));
+}
+
 /** "2026-11-26T16:55:50Z" -> "26/11/2026 17:55" (Paris time). */
 export function formatDateTime(timestamp) {
-  const date = new Date(timestamp);
-  if (Number.isNaN(date.getTime())) return '';
-  const parts = Object.fromEntries(dateTimeFormat.formatToParts(date).map((p) => [p.type, p.value]));
-  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
+  const parts = parisParts(timestamp);
+  return parts ? `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}` : '';
+}
+
+/** The Paris day of a timestamp: "2021-05-31T23:30:00Z" -> "01/06/2021". */
+export function formatDay(timestamp) {
+  const parts = parisParts(timestamp);
+  return parts ? `${parts.day}/${parts.month}/${parts.year}` : '';
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { api } from '../api.js';
 import { h, lines } from '../dom.js';
-import { formatAmount, formatDate } from '../format.js';
+import { formatAmount, formatDate, formatDay } from '../format.js';
 import { href } from '../router.js';
 import { session } from '../session.js';
 import { block, facts, pageTitle } from '../ui.js';
@@ -34,7 +34,7 @@ export async function render({ structure }) {
     session.isPrincipal ? h('p', null, 'Vous pouvez administrer plusieurs structures et plusieurs utilisateurs ! '
       + 'Pour cela rendez-vous en haut à droite dans la rubrique « Administration des structures ».') : null,
     home.news.length ? h('ul', { class: 'news-titles' }, home.news.map((item) => h('li', null,
-      h('span', { class: 'date' }, formatDate(item.published_at)), ' ', h('a', { href: href('/actualites') }, item.title)))) : null,
+      h('span', { class: 'date' }, formatDay(item.published_at)), ' ', h('a', { href: href('/actualites') }, item.title)))) : null,
     h('p', null, 'Pour toutes questions ou demande d\'information : ', h('a', { href: 'mailto:support@ocso.fr' }, 'support@ocso.fr')),
   ], { variant: 'maroon' }));
   if (home.links.length) {

@@ -2,7 +2,7 @@
 
 import { api } from '../api.js';
 import { h, paragraphs } from '../dom.js';
-import { formatDate } from '../format.js';
+import { formatDay } from '../format.js';
 import { pager } from '../pagination.js';
 import { navigate } from '../router.js';
 import { emptyState, pageTitle } from '../ui.js';
@@ -16,7 +16,7 @@ export async function render({ query }) {
     pageTitle('Actualités', 'Les informations d\'OCSO pour les employeurs.'),
     list.items.length === 0 ? emptyState('Aucune actualité pour le moment.') : list.items.map((item) => h('article', { class: 'news-item' },
       h('h2', null, item.title),
-      h('p', { class: 'date' }, `Publiée le ${formatDate(item.published_at)}`),
+      h('p', { class: 'date' }, `Publiée le ${formatDay(item.published_at)}`),
       paragraphs(item.body))),
     pager(list, (n) => navigate('/actualites', { page: n }), 'Pages des actualités'));
 }
