@@ -3,8 +3,8 @@
 // U+202F (narrow no-break space) and the euro sign follows a U+00A0 (no-break space): the
 // characters Intl.NumberFormat('fr-FR') itself emits, so counts and amounts look alike.
 
-export const GROUP_SEPARATOR = '\u202F';
-export const CURRENCY_SPACE = '\u00A0';
+const GROUP_SEPARATOR = '\u202F';
+const CURRENCY_SPACE = '\u00A0';
 
 const countFormat = new Intl.NumberFormat('fr-FR');
 

@@ -114,7 +114,7 @@ export function form(props, ...children) {
   return h('form', { novalidate: true, ...props }, h('div', { class: 'form-problem', role: 'alert', hidden: true }), children);
 }
 
-export function clearProblems(formElement) {
+function clearProblems(formElement) {
   const summary = formElement.querySelector('.form-problem');
   summary.hidden = true;
   summary.replaceChildren();
@@ -123,7 +123,7 @@ export function clearProblems(formElement) {
 }
 
 /** Puts `message` next to the field named `name`; false if the form has no such field. */
-export function setFieldError(formElement, name, message) {
+function setFieldError(formElement, name, message) {
   const field = formElement.querySelector(`[data-field="${CSS.escape(name)}"]`);
   if (!field) return false;
   const slot = field.querySelector('.field-error');
@@ -166,7 +166,7 @@ export function showProblem(formElement, error, fieldFor = (name) => name) {
 }
 
 /** The form's values as strings (FormData), files excepted. */
-export function formValues(formElement) {
+function formValues(formElement) {
   const values = {};
   for (const [key, value] of new FormData(formElement)) {
     if (typeof value === 'string') values[key] = value.trim();

@@ -10,12 +10,6 @@ const state = {
   structures: [],
   currentId: null,
 };
-const listeners = new Set();
-
-function changed() {
-  for (const listener of listeners) listener();
-}
-
 /** The structure chosen in this tab, else the one already shown, else the default one. */
 function pickCurrent(defaultId) {
   const ids = state.structures.map((s) => s.id);
@@ -27,10 +21,6 @@ function pickCurrent(defaultId) {
 }
 
 export const session = {
-  onChange(listener) {
-    listeners.add(listener);
-  },
-
   /** GET /me; signed out on 401. */
   async load() {
     try {
@@ -47,7 +37,6 @@ export const session = {
     state.structures = body.structures ?? [];
     setCsrfToken(body.csrf_token);
     pickCurrent(body.default_structure_id);
-    changed();
   },
 
   clear() {
@@ -56,20 +45,17 @@ export const session = {
     state.currentId = null;
     setCsrfToken(null);
     sessionStorage.removeItem(CURRENT_KEY);
-    changed();
   },
 
   /** After PUT default-structure or an attached structure: GET /structures' list. */
   setStructures(structures) {
     state.structures = structures;
     pickCurrent(structures.find((s) => s.is_default)?.id ?? null);
-    changed();
   },
 
   select(structureId) {
     sessionStorage.setItem(CURRENT_KEY, String(structureId));
     pickCurrent(null);
-    changed();
   },
 
   get user() {

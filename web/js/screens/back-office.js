@@ -16,7 +16,7 @@ export const title = 'Back-office';
 const PAGE_SIZE = 20;
 
 /** Team code -> label, from the démarches' categories (each names the team it is routed to). */
-export async function teamLabels() {
+async function teamLabels() {
   const categories = await api.get('/api/v1/request-categories');
   return Object.fromEntries(categories.map((c) => [c.team, c.team_label]));
 }

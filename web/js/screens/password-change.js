@@ -10,7 +10,7 @@ import { block, pageTitle } from '../ui.js';
 
 export const title = 'Mot de passe';
 
-export const PASSWORD_RULE = '8 caractères minimum, dont 1 chiffre et 1 caractère spécial ; '
+const PASSWORD_RULE = '8 caractères minimum, dont 1 chiffre et 1 caractère spécial ; '
   + 'il ne doit pas contenir la partie de votre adresse mail avant le « @ ».';
 
 /** The new password twice; a LocalProblem if the two differ. */
