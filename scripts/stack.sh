@@ -13,7 +13,7 @@
 #   stack.sh responder-reload DIR      new binary, one instance at a time, no failed request
 #
 # Layout of DIR: pg/data, pg/socket, fcgi.sock, nginx/, mail/, logs/, bin/,
-# *.pid, stack.env (the options given to start, reused by later commands).
+# web/ (a copy of the portal's pages, refreshed by every start), *.pid, stack.env (the options given to start, reused by later commands).
 # --responders N runs N portal-fcgi instances behind one nginx upstream; the
 # first keeps the names above, instance K adds "-K" (fcgi-2.sock, portal-fcgi-2.pid,
 # logs/portal-fcgi-2.log). --pgbouncer puts PgBouncer (transaction pooling,
@@ -61,6 +61,7 @@ set_paths() { # DIR [create]
     MAIL_DIR=$RUN/mail
     LOG_DIR=$RUN/logs
     BIN_DIR=$RUN/bin
+    WEB_DIR=$RUN/web
     PG_PIDFILE=$RUN/postgres.pid
     NGINX_PIDFILE=$RUN/nginx.pid
     MAILER_PIDFILE=$RUN/portal-mailer.pid
@@ -148,6 +149,17 @@ install_binaries() {
         mv -f "$BIN_DIR/.$name.new" "$BIN_DIR/$name"
     done
     chown_service_user "$BIN_DIR"
+}
+
+# The portal's pages, copied like the binaries (the service user may not read the
+# repository) and swapped in whole, so nginx never serves half old, half new files.
+install_web() {
+    rm -rf "$WEB_DIR.new" "$WEB_DIR.old"
+    cp -R "$REPO_ROOT/web" "$WEB_DIR.new"
+    chmod -R a+rX "$WEB_DIR.new"
+    if [[ -d $WEB_DIR ]]; then mv "$WEB_DIR" "$WEB_DIR.old"; fi
+    mv "$WEB_DIR.new" "$WEB_DIR"
+    rm -rf "$WEB_DIR.old"
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -445,7 +457,7 @@ render_nginx_conf() { # [DOWN instance]
     shopt -u patsub_replacement 2>/dev/null || true
     local -A values=(
         [RUN_DIR]=$RUN [NGINX_DIR]=$NGINX_DIR [LOG_DIR]=$LOG_DIR [INTERNAL_SOCKET]=$INTERNAL_SOCK
-        [HTTP_LISTEN]=127.0.0.1:$HTTP_PORT [FCGI_SERVERS]=$servers
+        [HTTP_LISTEN]=127.0.0.1:$HTTP_PORT [FCGI_SERVERS]=$servers [WEB_ROOT]=$WEB_DIR
         [NGINX_WORKERS]=$NGINX_WORKERS [MAX_BODY]=$MAX_BODY_BYTES [MAX_JSON_BODY]=$MAX_JSON_BODY_BYTES
         [OPTIONAL_TEMP_PATHS]=$optional
     )
@@ -585,6 +597,8 @@ cmd_start() {
     if ((running > 0)) && [[ $old_pg != "$PG_PORT" || $old_http != "$HTTP_PORT" || $old_responders != "$RESPONDERS" || $old_pgbouncer != "$PGBOUNCER" ]]; then
         die "$RUN is running with other ports, responders or pgbouncer; stop it first"
     fi
+    # Pages are served straight from disk: running `start` again publishes edits to web/.
+    install_web
     if ((running == 3 + RESPONDERS + PGBOUNCER)); then
         log "stack in $RUN already running; nothing to do"
         cmd_status_print

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build, start a throwaway stack (PostgreSQL + portal-fcgi + nginx) on free
-# ports, run the Swift tests and the end-to-end pytest suite against it, and
-# tear everything down whatever happens.
+# ports, run the Swift tests and the end-to-end pytest suite against it (the
+# portal's pages in headless Chromium included), and tear everything down
+# whatever happens.
 #
 #   scripts/test.sh [--skip-swift] [--skip-e2e] [--no-build] [--keep] [--pgbouncer] [-- PYTEST_ARGS...]
 #
@@ -103,5 +104,8 @@ if ((run_e2e)); then
     fi
 fi
 
+if [[ $e2e_rc != skipped ]]; then
+    log "screenshots of the portal's pages: ${PORTAL_SCREENSHOT_DIR:-$REPO_ROOT/.data/screenshots}/"
+fi
 log "summary: swift test: $swift_rc, e2e: $e2e_rc (0 = passed)"
 [[ $swift_rc == 0 || $swift_rc == skipped ]] && [[ $e2e_rc == 0 || $e2e_rc == skipped ]]

@@ -8,7 +8,8 @@
 #
 # TEMPLATE_DIR holds portal.conf.template and fastcgi_params (deploy/nginx/). From the
 # environment: PORTAL_FCGI_SERVERS ("host:port host:port", the responder instances),
-# NGINX_LISTEN (default 8080), PORTAL_MAX_BODY_BYTES, PORTAL_MAX_JSON_BODY_BYTES. The operators'
+# NGINX_LISTEN (default 8080), PORTAL_WEB_ROOT (default /opt/portal/web, the portal's pages),
+# PORTAL_MAX_BODY_BYTES, PORTAL_MAX_JSON_BODY_BYTES. The operators'
 # listener (/metrics, /status) is the unix socket OUT_DIR/internal.sock, inside the container only
 # (`docker-compose exec nginx curl --unix-socket …`).
 # POSIX sh and awk only: the nginx image has nothing more.
@@ -25,7 +26,7 @@ done
 mkdir -p "$out/tmp" "$out/logs"
 cp "$template_dir/fastcgi_params" "$out/fastcgi_params"
 awk -v run_dir="$out" -v nginx_dir="$out" -v log_dir="$out/logs" \
-    -v listen="${NGINX_LISTEN:-8080}" -v servers="$servers" -v workers=auto \
+    -v listen="${NGINX_LISTEN:-8080}" -v web_root="${PORTAL_WEB_ROOT:-/opt/portal/web}" -v servers="$servers" -v workers=auto \
     -v max_body="${PORTAL_MAX_BODY_BYTES:-27262976}" -v max_json_body="${PORTAL_MAX_JSON_BODY_BYTES:-1048576}" \
     -v temp_paths="    uwsgi_temp_path $out/tmp/uwsgi;
     scgi_temp_path $out/tmp/scgi;" '
@@ -33,7 +34,7 @@ awk -v run_dir="$out" -v nginx_dir="$out" -v log_dir="$out/logs" \
     /^daemon on;$/ { print "daemon off;"; next }
     {
         gsub(/@RUN_DIR@/, run_dir); gsub(/@NGINX_DIR@/, nginx_dir); gsub(/@LOG_DIR@/, log_dir)
-        gsub(/@INTERNAL_SOCKET@/, nginx_dir "/internal.sock")
+        gsub(/@INTERNAL_SOCKET@/, nginx_dir "/internal.sock"); gsub(/@WEB_ROOT@/, web_root)
         gsub(/@HTTP_LISTEN@/, listen); gsub(/@NGINX_WORKERS@/, workers)
         gsub(/@MAX_BODY@/, max_body); gsub(/@MAX_JSON_BODY@/, max_json_body)
         gsub(/@OPTIONAL_TEMP_PATHS@/, temp_paths); gsub(/@FCGI_SERVERS@/, servers)

@@ -32,18 +32,29 @@ def luhn_complete(digits):
     raise AssertionError("unreachable")
 
 
+def portalctl(*args):
+    """portalctl as portal_owner, as an operator would run it; the completed process."""
+    return subprocess.run(
+        [os.path.join(support.RUN_DIR, "bin", "portalctl"), *args],
+        env={**os.environ, "PORTAL_PASSWORD_HASH": "minimal",
+             "PORTAL_DATABASE_URL": f"host={support.PG_HOST} port={support.PG_PORT} dbname=portal user=portal_owner"},
+        capture_output=True, text=True, timeout=120)
+
+
+def seed_demo():
+    """The guide's SARL DEMONSTRATION (client 1234567, security code DEMO-2026-OCSO); idempotent."""
+    proc = portalctl("seed", "demo")
+    assert proc.returncode == 0, proc.stderr
+
+
 def create_structure():
     """portalctl structure create --json, as an operator would."""
     for _ in range(20):
         client_number = f"{random.randrange(10**7):07d}"
         siren = luhn_complete(f"{random.randrange(10**8):08d}")
         siret = luhn_complete(siren + f"{random.randrange(10**4):04d}")
-        proc = subprocess.run(
-            [os.path.join(support.RUN_DIR, "bin", "portalctl"), "structure", "create", "--client-number", client_number,
-             "--siren", siren, "--siret", siret, "--name", "SARL E2E", "--json"],
-            env={**os.environ, "PORTAL_PASSWORD_HASH": "minimal",
-                 "PORTAL_DATABASE_URL": f"host={support.PG_HOST} port={support.PG_PORT} dbname=portal user=portal_owner"},
-            capture_output=True, text=True, timeout=30)
+        proc = portalctl("structure", "create", "--client-number", client_number, "--siren", siren, "--siret", siret,
+                         "--name", "SARL E2E", "--json")
         if proc.returncode == 0:
             created = json.loads(proc.stdout)
             return {"client_number": client_number, "siren": siren, "security_code": created["security_code"],
@@ -91,10 +102,10 @@ def sign_up(structure, address):
 
 
 
-
-def temporary_password(address):
-    """The temporary password of the welcome mail sent to `address`."""
-    mail = wait_mail(address, "mot de passe temporaire")
+def temporary_password(address, subject_part="mot de passe temporaire"):
+    """The temporary password of the welcome mail sent to `address` (a delegated user's mail is
+    "Votre accès à l'Espace Employeur OCSO")."""
+    mail = wait_mail(address, subject_part)
     return next(line.strip() for line in mail.get_content().splitlines() if len(line.strip()) == 12 and " " not in line.strip())
 
 
@@ -109,3 +120,13 @@ def logged_in_principal(address):
                            cookie=session_cookie(login), csrf=login.json()["csrf_token"])
     assert changed.status == 200, changed
     return structure, session_cookie(changed), changed.json()["csrf_token"]
+
+
+def create_staff(address, *teams):
+    """portalctl staff create --json, as an operator would: the temporary password."""
+    proc = portalctl("staff", "create", "--email", address, "--first-name", "Marie", "--last-name", "Durand",
+                     *[arg for team in teams for arg in ("--team", team)], "--json")
+    assert proc.returncode == 0, proc.stderr
+    created = json.loads(proc.stdout)
+    assert created["teams"] == list(teams), created
+    return created["temporary_password"]

@@ -52,3 +52,12 @@ def diagnostics():
 def no_sleepers():
     """Wait for sleeps of earlier tests to be gone before measuring."""
     support.wait_until(lambda: support.active_sleeps() == 0, timeout=30, interval=0.2)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test item, so fixtures can tell a failed test (the
+    browser tests save a screenshot of the page it failed on)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)

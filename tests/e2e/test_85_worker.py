@@ -22,13 +22,11 @@ import pytest
 
 import batchfiles as bf
 import support
-from accounts import create_structure, logged_in_principal
+from accounts import create_structure, logged_in_principal, seed_demo
 
 BIN_DIR = os.environ.get("PORTAL_E2E_BIN_DIR", "")
 WORKER = os.path.join(BIN_DIR, "ij-worker")
-PORTALCTL = os.path.join(BIN_DIR, "portalctl")
 WORKER_URL = os.environ.get("PORTAL_E2E_WORKER_URL", "")
-OWNER_URL = os.environ.get("PORTAL_E2E_OWNER_URL", "")
 
 SUMMARY = re.compile(r"^(?P<file>\S+)  batch=(?P<batch>\S+)  type=(?P<type>\S+)  (?P<status>\S+)  "
                      r"loaded=(?P<loaded>\d+)  rejected=(?P<rejected>\d+)  (?P<ms>\d+) ms(  reason=(?P<reason>\S+))?$")
@@ -163,9 +161,7 @@ def workdir():
 @pytest.fixture(scope="module")
 def demo():
     """The guide's demo structure (idempotent seed): client 1234567, SIRET 99999999800019."""
-    proc = subprocess.run([PORTALCTL, "seed", "demo", "--database-url", OWNER_URL], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "PORTAL_PASSWORD_HASH": "minimal"})
-    assert proc.returncode == 0, proc.stderr
+    seed_demo()
     sid = sql(f"SELECT id FROM structures WHERE client_number = {lit(bf.DEMO_CLIENT)}")
     assert sid
     assert sql(f"SELECT count(*) FROM insured_people WHERE structure_id = {sid} AND matricule LIKE '1234567000%'") == "5"
