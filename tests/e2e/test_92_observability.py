@@ -250,7 +250,7 @@ def test_status_shows_busy_workers_and_queue_during_slow_requests(diagnostics, n
             seen.append(status())
             return seen[-1]["active_processes"] == support.WORKERS and seen[-1]["listen_queue"] == support.QUEUE
 
-        assert support.wait_until(saturated, timeout=10, interval=0.05) is not None, seen[-3:]
+        assert support.wait_until(saturated, timeout=10, interval=0.05) is not None, json.dumps(seen[-1])
         during = seen[-1]
         metrics = scrape()
     finally:
