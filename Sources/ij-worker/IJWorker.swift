@@ -125,11 +125,8 @@ struct Watch: ParsableCommand {
     func run() throws {
         let logger = bootstrapLogging()
         let spoolDirectory = SpoolDirectory(root: spool)
-        do {
-            try spoolDirectory.prepare()
-        } catch {
-            FileHandle.standardError.write(Data("ij-worker: spool \(spool): \(error)\n".utf8))
-            throw WorkerExit(code: 2)
+        if let problem = scan(spoolDirectory, logger: logger) {
+            throw problem
         }
         let connection = try options.connect(logger: logger)
         var loaderOptions = BatchLoader.Options()
@@ -138,7 +135,14 @@ struct Watch: ParsableCommand {
         WatchStop.install()
         var outcomes: [BatchOutcome] = []
         repeat {
-            for file in (try? spoolDirectory.pending()) ?? [] {
+            // Checked at every scan: a spool that became unwritable is refused before a file is loaded.
+            let files: [String]
+            switch scan(spoolDirectory, logger: logger) {
+            case .some(let problem) where once: throw problem
+            case .some: files = []
+            case .none: files = (try? spoolDirectory.pending()) ?? []
+            }
+            for file in files {
                 if WatchStop.requested { break }
                 do {
                     let outcome = try loader.load(path: file)
@@ -148,12 +152,29 @@ struct Watch: ParsableCommand {
                 } catch {
                     // The database or the disk failed: the file stays in incoming/ for the next scan.
                     logger.error("file left in incoming", metadata: ["file": .string(file), "error": .string(String(describing: error))])
+                    FileHandle.standardError.write(Data("ij-worker: \(file): \(error); the file stays in incoming/\n".utf8))
                     if once { throw WorkerExit(code: 1) }
                 }
             }
             if !once { WatchStop.sleep(seconds: interval) }
         } while !once && !WatchStop.requested
         throw WorkerExit(code: once ? WorkerExit.code(for: outcomes) : 0)
+    }
+}
+
+extension Watch {
+    /// Whether the spool can be used (its directories exist and are writable, incoming/ can be
+    /// listed); if not, says why on stderr and in the log, and returns the exit to give (2).
+    func scan(_ spoolDirectory: SpoolDirectory, logger: Logger) -> WorkerExit? {
+        do {
+            try spoolDirectory.prepare()
+            _ = try spoolDirectory.pending()
+            return nil
+        } catch {
+            logger.error("spool unusable", metadata: ["spool": .string(spool), "error": .string(String(describing: error))])
+            FileHandle.standardError.write(Data("ij-worker: spool \(spool): \(error)\n".utf8))
+            return WorkerExit(code: 2)
+        }
     }
 }
 

@@ -26,9 +26,17 @@ enum BatchReport {
         }
         // Unique per writer: two workers may report on the same file at once.
         let temporary = path + "." + UUID().uuidString + ".part"
-        try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+        } catch {
+            // A full disk leaves a partial file behind.
+            unlink(temporary)
+            throw FileSystemFailure("cannot write the report", path: path, error: error)
+        }
         guard rename(temporary, path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            let code = errno
+            unlink(temporary)
+            throw FileSystemFailure("cannot write the report", path: path, errno: code)
         }
     }
 }

@@ -14,15 +14,31 @@ public struct SpoolDirectory: Sendable {
     var done: String { root + "/done" }
     var rejected: String { root + "/rejected" }
 
+    /// Creates the three directories if needed and checks that the worker may write in each, so
+    /// that a spool it cannot use is refused before a file is loaded rather than after.
     public func prepare() throws {
         for directory in [incoming, done, rejected] {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw FileSystemFailure("cannot create the spool directory", path: directory, error: error)
+            }
+            // W_OK reports a read-only file system as well as missing permissions.
+            guard access(directory, W_OK | X_OK) == 0 else {
+                throw FileSystemFailure("cannot write in the spool directory", path: directory, errno: errno)
+            }
         }
     }
 
     /// Complete files waiting, in name order (the sender's order). Reports are not batch files.
     public func pending() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: incoming)
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: incoming)
+        } catch {
+            throw FileSystemFailure("cannot list", path: incoming, error: error)
+        }
+        return names
             .filter { !$0.hasPrefix(".") && !$0.hasSuffix(".part") && !$0.hasSuffix(".report.txt") }
             .sorted()
             .map { incoming + "/" + $0 }
@@ -45,7 +61,7 @@ public struct SpoolDirectory: Sendable {
 
     private func replace(at destination: String, with source: String) throws {
         guard rename(source, destination) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination])
+            throw FileSystemFailure("cannot move \(source) to", path: destination, errno: errno)
         }
     }
 }
