@@ -115,6 +115,7 @@ class Load:
         self.max_seconds = max_seconds
         self.outcomes = {name: Counter() for name in operations}
         self.errors = []  # (monotonic time, operation, outcome), the first few
+        self.failures = []  # (start, end) monotonic times of every failed operation
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._workers = []
@@ -138,6 +139,7 @@ class Load:
         operation = self.operations[name]
         deadline = time.monotonic() + self.max_seconds
         while not self._stop.is_set() and time.monotonic() < deadline:
+            started = time.monotonic()
             try:
                 outcome = operation(self.scaled)
             except Exception as exc:  # counted as an error
@@ -145,6 +147,7 @@ class Load:
             with self._lock:
                 self.outcomes[name][outcome] += 1
                 if not isinstance(outcome, int) or outcome >= 500:
+                    self.failures.append((started, time.monotonic()))
                     if len(self.errors) < 20:
                         self.errors.append((round(time.monotonic() - self.started, 3), name, outcome))
 
