@@ -6,14 +6,15 @@ RUN_DIR := .data
 PG_PORT := 54329
 HTTP_PORT := 8080
 
-.PHONY: help deps build up down status test test-pgbouncer bench
+.PHONY: help deps build up down status test test-pgbouncer test-faults bench
 
 help:
 	@echo "make up      install/check dependencies, build (release), start the stack in $(RUN_DIR)/"
 	@echo "make down    stop the stack"
 	@echo "make status  what runs, where"
-	@echo "make test    Swift tests + end-to-end tests on a throwaway stack, then the end-to-end tests through PgBouncer"
+	@echo "make test    Swift tests + end-to-end tests on a throwaway stack, then the end-to-end tests through PgBouncer, then the fault tests"
 	@echo "make test-pgbouncer  only the end-to-end tests, through PgBouncer (transaction pooling)"
+	@echo "make test-faults     only the fault-injection tests (tests/faults), on a throwaway stack"
 	@echo "make bench   /readyz through nginx vs pgbench, and ij-worker ingest vs psql \\copy (figures, not tests)"
 	@echo "make build   swift build (debug)"
 
@@ -40,13 +41,18 @@ status:
 # Then the end-to-end suite again through PgBouncer, with the first run's build; both run even
 # if the first fails. The scale-out, compose and worker tests need no second pass (the first starts
 # its own stack with PgBouncer, the second reads files, the worker never goes through PgBouncer).
+# Then the fault tests, but for the responder SIGKILL one that the first pass ran already.
 test:
 	rc=0; bash scripts/test.sh || rc=$$?; \
 	bash scripts/test.sh --no-build --skip-swift --pgbouncer -- -k "not scale_out and not compose and not test_85_worker" || rc=$$?; \
+	bash scripts/test.sh --no-build --skip-swift --faults -- -k "not sigkill_of_one_responder" || rc=$$?; \
 	exit $$rc
 
 test-pgbouncer:
 	bash scripts/test.sh --skip-swift --pgbouncer
+
+test-faults:
+	bash scripts/test.sh --skip-swift --faults
 
 bench:
 	bash scripts/bench.sh

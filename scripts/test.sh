@@ -4,8 +4,9 @@
 # portal's pages in headless Chromium included), and tear everything down
 # whatever happens.
 #
-#   scripts/test.sh [--skip-swift] [--skip-e2e] [--no-build] [--keep] [--pgbouncer] [-- PYTEST_ARGS...]
+#   scripts/test.sh [--skip-swift] [--skip-e2e] [--no-build] [--keep] [--pgbouncer] [--faults] [-- PYTEST_ARGS...]
 #
+# --faults runs the fault-injection tests (tests/faults) instead of tests/e2e.
 # --pgbouncer puts PgBouncer in transaction pooling mode between the responder and
 # PostgreSQL (the Swift tests connect directly either way).
 # --keep leaves the run directory (and its logs) in place, stack stopped.
@@ -17,7 +18,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-run_swift=1 run_e2e=1 keep=0 build=1
+run_swift=1 run_e2e=1 keep=0 build=1 suite=tests/e2e
 stack_options=()
 pytest_args=()
 while (($#)); do
@@ -27,6 +28,7 @@ while (($#)); do
         --keep) keep=1 ;;
         --no-build) build=0 ;;
         --pgbouncer) stack_options+=(--pgbouncer) ;;
+        --faults) suite=tests/faults ;;
         --) shift; pytest_args=("$@"); break ;;
         *) die "unknown option: $1 (see the header of $0)" ;;
     esac
@@ -95,11 +97,11 @@ if ((run_e2e)); then
         warn "not running the end-to-end tests: the stack is not up"
         e2e_rc=1
     else
-        log "pytest tests/e2e"
+        log "pytest $suite"
         e2e_rc=0
         # The suite bounds its own waits; this only guards against a wedge.
         # --foreground keeps pytest in our process group, so ctrl-c reaches it.
-        timeout --foreground --kill-after=30 1800 python3 -m pytest -q -p no:cacheprovider tests/e2e \
+        timeout --foreground --kill-after=30 1800 python3 -m pytest -q -p no:cacheprovider "$suite" \
             "${pytest_args[@]}" || e2e_rc=$?
     fi
 fi
