@@ -106,7 +106,7 @@ if ((run_e2e)); then
     fi
 fi
 
-if [[ $e2e_rc != skipped ]]; then
+if [[ $e2e_rc != skipped && $suite == tests/e2e ]]; then
     log "screenshots of the portal's pages: ${PORTAL_SCREENSHOT_DIR:-$REPO_ROOT/.data/screenshots}/"
 fi
 log "summary: swift test: $swift_rc, e2e: $e2e_rc (0 = passed)"
