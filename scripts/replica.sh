@@ -25,13 +25,8 @@ usage() {
     exit 2
 }
 
-set_paths() { # DIR [create]
-    [[ -n ${1:-} && ${1:-} != -* ]] || usage
-    if [[ ${2:-} == create ]]; then
-        mkdir -p "$1"
-    elif [[ ! -d $1 ]]; then
-        die "no such replica directory: $1"
-    fi
+set_paths() { # DIR
+    [[ -d ${1:-} ]] || die "no such replica directory: ${1:-}"
     DIR=$(cd "$1" && pwd)
     DATA=$DIR/pg/data
     SOCK=$DIR/pg/socket
@@ -106,11 +101,14 @@ base_backup() {
 }
 
 cmd_start() {
-    set_paths "${1:-}" create
+    [[ -n ${1:-} && $1 != -* ]] || usage
+    mkdir -p "$1"
+    set_paths "$1"
     shift
     while (($#)); do
         case $1 in
-            --primary) PRIMARY_RUN=$(cd "${2:?}" && pwd); shift ;;
+            --primary) [[ -d ${2:-} ]] || die "--primary takes the run directory of a stack"
+                       PRIMARY_RUN=$(cd "$2" && pwd); shift ;;
             --pg-port) PG_PORT=${2:?}; shift ;;
             *) die "unknown option for start: $1" ;;
         esac
@@ -193,16 +191,10 @@ cmd_env() {
 }
 
 main() {
-    local cmd=${1:-}
-    (($#)) && shift
-    case $cmd in
-        start) cmd_start "$@" ;;
-        stop) cmd_stop "$@" ;;
-        destroy) cmd_destroy "$@" ;;
-        status) cmd_status "$@" ;;
-        env) cmd_env "$@" ;;
+    case ${1:-} in
+        start | stop | destroy | status | env) "cmd_$1" "${@:2}" ;;
         -h | --help | help | "") usage ;;
-        *) die "unknown command: $cmd" ;;
+        *) die "unknown command: $1" ;;
     esac
 }
 
