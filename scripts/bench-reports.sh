@@ -142,7 +142,7 @@ queries=(
     "ij_paid_monthly (all)|SELECT * FROM reporting.ij_paid_monthly"
     "ij_paid_monthly (largest structure)|SELECT * FROM reporting.ij_paid_monthly WHERE structure_id = $largest"
     "ij_paid_monthly (last 12 months)|SELECT * FROM reporting.ij_paid_monthly WHERE month >= date_trunc('month', current_date - 365)::date"
-    "ij_paid_monthly (portfolio by month, nature)|SELECT month, nature, sum(amount) FROM reporting.ij_paid_monthly GROUP BY 1, 2"
+    "ij_paid_monthly_totals (all)|SELECT * FROM reporting.ij_paid_monthly_totals"
     "insured_by_college (all)|SELECT * FROM reporting.insured_by_college"
     "insured_by_college (largest structure)|SELECT * FROM reporting.insured_by_college WHERE structure_id = $largest"
     "request_backlog (all)|SELECT * FROM reporting.request_backlog"

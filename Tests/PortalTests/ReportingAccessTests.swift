@@ -43,7 +43,8 @@ import TestSupport
                     try Self.failure(of: "SELECT nir FROM public.insured_people", as: "portal_report"),
                     try Self.failure(of: "SELECT public.portal_visible_structure_ids()", as: "portal_report"))
         }
-        #expect(views == ["account_activity_daily", "batch_history", "batch_rejects_by_reason", "ij_paid_monthly", "insured_by_college",
+        #expect(views == ["account_activity_daily", "batch_history", "batch_rejects_by_reason", "ij_paid_monthly", "ij_paid_monthly_totals",
+                          "insured_by_college",
                           "request_backlog", "requests_monthly", "structures"])
         #expect(viewFailures.values.allSatisfy { $0 == nil }, "\(viewFailures)")
         #expect(tables.count >= 20)

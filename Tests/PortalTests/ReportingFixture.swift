@@ -9,8 +9,8 @@ import TestSupport
 /// - the demo structure (`portalctl seed demo`), with account activity driven through the real
 ///   services as portal_app: a sign-up, a refused one, logins, a lockout, a password change, a
 ///   delegated user created, re-granted and revoked, a staff login, a structure attached;
-/// - a second structure with insured people in every status, IJ payments over two months and
-///   natures, and a beneficiary;
+/// - a second structure with insured people in every status, IJ payments over three months and
+///   natures (one month shared with the demo's), and a beneficiary;
 /// - three batch files (loaded with rejects, rejected on its trailer, rejected without header).
 ///
 /// Démarches are added by `addRequests`, inside the transaction that reads the reports, so their
@@ -71,7 +71,8 @@ struct ReportingFixture {
                 RETURNING 1),
             pay AS (
                 INSERT INTO ij_payments (structure_id, payment_ref, payment_date, amount)
-                VALUES ($1, 'RPT-IJ-1', '2025-01-15', 405.50), ($1, 'RPT-IJ-2', '2025-01-31', 110.00), ($1, 'RPT-IJ-3', '2025-02-01', 99.99)
+                VALUES ($1, 'RPT-IJ-1', '2025-01-15', 405.50), ($1, 'RPT-IJ-2', '2025-01-31', 110.00), ($1, 'RPT-IJ-3', '2025-02-01', 99.99),
+                       ($1, 'RPT-IJ-4', '2021-06-30', 100.00)
                 RETURNING payment_ref, id)
             INSERT INTO ij_payment_lines (structure_id, payment_id, line_no, insured_id, beneficiary_name, period_start, period_end,
                                           nature, days, ss_daily, other_movement, insurer_daily)
@@ -79,7 +80,8 @@ struct ReportingFixture {
             FROM (VALUES ('RPT-IJ-1', 1, 'RPT1', 'LEBRETON Anaïs', '2025-01-01', '2025-01-10', 'MAL', 10, 20.00, 0.00, 50.00),
                          ('RPT-IJ-1', 2, 'RPT2', 'FAUCHEUX Bastien', '2024-12-27', '2024-12-31', 'MAT', 5, 10.00, 5.50, 30.00),
                          ('RPT-IJ-2', 1, 'RPT1', 'LEBRETON Anaïs', '2025-01-11', '2025-01-13', 'MAL', 3, 0.00, -10.00, 40.00),
-                         ('RPT-IJ-3', 1, 'RPT2', 'FAUCHEUX Bastien', '2025-01-31', '2025-01-31', 'ATP', 1, 0.00, 0.00, 99.99))
+                         ('RPT-IJ-3', 1, 'RPT2', 'FAUCHEUX Bastien', '2025-01-31', '2025-01-31', 'ATP', 1, 0.00, 0.00, 99.99),
+                         ('RPT-IJ-4', 1, 'RPT1', 'LEBRETON Anaïs', '2021-06-01', '2021-06-02', 'MAL', 2, 10.00, 0.00, 60.00))
                  v(ref, line_no, m, name, s, e, nature, days, ss, other, insurer)
             JOIN pay ON pay.payment_ref = v.ref JOIN p ON p.matricule = v.m
             """, [structure])

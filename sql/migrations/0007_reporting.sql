@@ -106,6 +106,23 @@ COMMENT ON COLUMN reporting.ij_paid_monthly.days IS 'Days compensated.';
 COMMENT ON COLUMN reporting.ij_paid_monthly.amount IS
     'Euros paid: sum of days × (insurer daily − Sécurité sociale daily) + other movements; the natures of a month add up to its payments.';
 
+-- The same over all structures, for questions about the whole portfolio: about twice as fast as
+-- summing the view above, whose groups are per structure.
+CREATE VIEW reporting.ij_paid_monthly_totals WITH (security_barrier) AS
+SELECT date_trunc('month', p.payment_date::timestamp)::date AS month, l.nature,
+       count(*) AS lines, sum(l.days) AS days, sum(l.amount) AS amount
+FROM ij_payments p
+JOIN ij_payment_lines l ON l.structure_id = p.structure_id AND l.payment_id = p.id
+GROUP BY date_trunc('month', p.payment_date::timestamp)::date, l.nature;
+COMMENT ON VIEW reporting.ij_paid_monthly_totals IS
+    'Daily allowances (IJ) paid to all structures together, per month of payment and nature: reporting.ij_paid_monthly summed over structures.';
+COMMENT ON COLUMN reporting.ij_paid_monthly_totals.month IS 'First day of the month of the payment date.';
+COMMENT ON COLUMN reporting.ij_paid_monthly_totals.nature IS
+    'Nature of the leave: MAL illness, MAT maternity, PAT paternity, ATP work accident, TPT part-time therapeutic.';
+COMMENT ON COLUMN reporting.ij_paid_monthly_totals.lines IS 'Payment lines.';
+COMMENT ON COLUMN reporting.ij_paid_monthly_totals.days IS 'Days compensated.';
+COMMENT ON COLUMN reporting.ij_paid_monthly_totals.amount IS 'Euros paid.';
+
 -- ---------------------------------------------------------------------------------------------
 -- Insured people per structure, régime and collège
 
