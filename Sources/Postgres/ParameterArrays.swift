@@ -4,7 +4,7 @@ import Foundation
 enum ParameterArrays {
     static func with<R>(
         _ parameters: [PostgresBind], statement: String,
-        _ body: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
+        _ body: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) throws -> R
     ) throws -> R {
         var buffers: [UnsafeMutablePointer<CChar>?] = []
         buffers.reserveCapacity(parameters.count)
@@ -28,10 +28,10 @@ enum ParameterArrays {
         let values = buffers.map { UnsafePointer($0) }
         let lengths = parameters.map { Int32($0.bytes?.count ?? 0) }
         let formats = parameters.map(\.format)
-        return values.withUnsafeBufferPointer { valuePointer in
-            lengths.withUnsafeBufferPointer { lengthPointer in
-                formats.withUnsafeBufferPointer { formatPointer in
-                    body(valuePointer.baseAddress, lengthPointer.baseAddress, formatPointer.baseAddress)
+        return try values.withUnsafeBufferPointer { valuePointer in
+            try lengths.withUnsafeBufferPointer { lengthPointer in
+                try formats.withUnsafeBufferPointer { formatPointer in
+                    try body(valuePointer.baseAddress, lengthPointer.baseAddress, formatPointer.baseAddress)
                 }
             }
         }

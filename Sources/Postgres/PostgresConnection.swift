@@ -9,6 +9,9 @@ import Foundation
 /// A broken connection (server restart, `pg_terminate_backend`) is replaced on the next use
 /// outside a transaction; a statement that was in flight when it broke fails with
 /// `.connectionLost` and is never re-run.
+///
+/// A transaction's BEGIN waits for its first statement and goes with it in one round trip
+/// (libpq's pipeline mode): every request of the API saves a round trip.
 public final class PostgresConnection {
     public let configuration: PostgresConfiguration
     /// Thread-safe: lets another thread cancel the running statement.
@@ -21,6 +24,8 @@ public final class PostgresConnection {
     /// the difference of two readings is the database time of what ran in between.
     public private(set) var databaseTime: Duration = .zero
     public private(set) var isInTransaction = false
+    /// In a transaction whose BEGIN is not sent yet (it goes with the first statement).
+    private var beginPending = false
 
     private var handle: OpaquePointer?
     private var preparedStatements: [StatementKey: String] = [:]
@@ -68,21 +73,31 @@ public final class PostgresConnection {
         defer { databaseTime += .now - started }
         let handle = try usableHandle()
         let parameters = binds.map(\.postgresBind)
-        guard configuration.cachesPreparedStatements else {
-            // The unnamed statement: parsed and planned for this execution only, kept nowhere.
-            let types = parameters.map(\.type.rawValue)
-            let result = try types.withUnsafeBufferPointer { types in
-                try ParameterArrays.with(parameters, statement: sql) { values, lengths, formats in
-                    PQexecParams(handle, sql, Int32(parameters.count), types.baseAddress, values, lengths, formats, 1)
+        // Prepared before anything else is sent, so that a pending BEGIN can go out with it.
+        let name = configuration.cachesPreparedStatements ? try preparedName(for: sql, parameters: parameters, handle: handle) : nil
+        // Without the cache: the unnamed statement, parsed and planned for this execution only, kept nowhere.
+        let types = parameters.map(\.type.rawValue)
+        return try types.withUnsafeBufferPointer { types in
+            try ParameterArrays.with(parameters, statement: sql) { values, lengths, formats in
+                let count = Int32(parameters.count)
+                guard beginPending else {
+                    let result = if let name {
+                        PQexecPrepared(handle, name, count, values, lengths, formats, 1)
+                    } else {
+                        PQexecParams(handle, sql, count, types.baseAddress, values, lengths, formats, 1)
+                    }
+                    return try check(result, statement: sql)
+                }
+                beginPending = false
+                return try withBegin(handle, statement: sql) {
+                    if let name {
+                        PQsendQueryPrepared(handle, name, count, values, lengths, formats, 1)
+                    } else {
+                        PQsendQueryParams(handle, sql, count, types.baseAddress, values, lengths, formats, 1)
+                    }
                 }
             }
-            return try check(result, statement: sql)
         }
-        let name = try preparedName(for: sql, parameters: parameters, handle: handle)
-        let result = try ParameterArrays.with(parameters, statement: sql) { values, lengths, formats in
-            PQexecPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 1)
-        }
-        return try check(result, statement: sql)
     }
 
     /// Runs one statement and returns the number of rows it affected.
@@ -93,6 +108,7 @@ public final class PostgresConnection {
 
     /// Runs a script of several statements without parameters (migrations). Simple query protocol.
     public func executeScript(_ sql: String) throws {
+        try sendPendingBegin()
         let started = ContinuousClock.now
         defer { databaseTime += .now - started }
         let handle = try usableHandle()
@@ -103,21 +119,26 @@ public final class PostgresConnection {
 
     /// BEGIN, `body`, COMMIT. Any error thrown by `body` rolls back and is rethrown; a COMMIT that
     /// does not commit (failed transaction, deferred constraint) throws `.commitFailed`.
+    /// BEGIN goes out with the body's first statement; a body that runs none sends nothing.
     @discardableResult
     public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         guard !isInTransaction else {
             throw PostgresError(kind: .misuse, message: "nested transactions are not supported")
         }
-        try query("BEGIN")
         isInTransaction = true
-        defer { isInTransaction = false }
+        beginPending = true
+        defer {
+            isInTransaction = false
+            beginPending = false
+        }
         let value: T
         do {
             value = try body(self)
         } catch {
-            rollbackQuietly()
+            if !beginPending { rollbackQuietly() }
             throw error
         }
+        if beginPending { return value }
         let commit: PostgresResult
         do {
             commit = try query("COMMIT")
@@ -134,6 +155,54 @@ public final class PostgresConnection {
         return value
     }
 
+    /// BEGIN now, on its own, for what cannot go in a pipeline (COPY, scripts).
+    private func sendPendingBegin() throws {
+        guard beginPending else { return }
+        beginPending = false
+        try query("BEGIN")
+    }
+
+    /// BEGIN and the statement `send` queues, then one Sync: one round trip (libpq pipeline mode).
+    /// Returns the statement's result; throws BEGIN's error, else the statement's.
+    private func withBegin(_ handle: OpaquePointer, statement: String, _ send: () -> Int32) throws -> PostgresResult {
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PostgresError.from(result: nil, connection: handle, statement: "BEGIN")
+        }
+        guard PQsendQueryParams(handle, "BEGIN", 0, nil, nil, nil, nil, 0) == 1, send() == 1, PQpipelineSync(handle) == 1 else {
+            let error = PostgresError.from(result: nil, connection: handle, statement: statement)
+            leavePipeline(handle)
+            throw error
+        }
+        // Each command's result is followed by a NULL; the Sync's result ends the pipeline.
+        let begin = PQgetResult(handle)
+        if begin != nil, let end = PQgetResult(handle) { PQclear(end) }
+        let result = PQgetResult(handle)
+        if result != nil, let end = PQgetResult(handle) { PQclear(end) }
+        leavePipeline(handle)
+        guard PQresultStatus(begin) == PGRES_COMMAND_OK else {
+            if let result { PQclear(result) }
+            _ = try check(begin, statement: "BEGIN")
+            throw PostgresError(kind: .unexpectedResult, message: "BEGIN returned rows", statement: "BEGIN")
+        }
+        PQclear(begin)
+        return try check(result, statement: statement)
+    }
+
+    /// Reads up to the Sync and leaves pipeline mode. A connection that cannot leave it is closed
+    /// (and so replaced on next use): synchronous calls would fail on it.
+    private func leavePipeline(_ handle: OpaquePointer) {
+        var reads = 0
+        while PQexitPipelineMode(handle) != 1 {
+            reads += 1
+            guard PQstatus(handle) == CONNECTION_OK, reads < 16 else {
+                close()
+                return
+            }
+            guard let pending = PQgetResult(handle) else { continue }
+            PQclear(pending)
+        }
+    }
+
     private func rollbackQuietly() {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return }
         if let result = PQexec(handle, "ROLLBACK") { PQclear(result) }
@@ -145,6 +214,7 @@ public final class PostgresConnection {
     /// (nothing from it is kept) and the error is rethrown. Returns the number of rows copied.
     @discardableResult
     public func copyFrom(_ sql: String, _ body: (PostgresCopyWriter) throws -> Void) throws -> Int {
+        try sendPendingBegin()
         let started = ContinuousClock.now
         defer { databaseTime += .now - started }
         let handle = try usableHandle()
@@ -201,10 +271,11 @@ public final class PostgresConnection {
         return handle
     }
 
-    /// The connection to use for the next statement. Outside a transaction, a connection that broke
-    /// while idle is replaced first: nothing was sent on it, so nothing is re-run.
+    /// The connection to use for the next statement. Outside a transaction (or before its BEGIN
+    /// went out), a connection that broke while idle is replaced first: nothing was sent on it,
+    /// so nothing is re-run.
     private func usableHandle() throws -> OpaquePointer {
-        if isInTransaction {
+        if isInTransaction, !beginPending {
             guard let handle, PQstatus(handle) == CONNECTION_OK else {
                 throw PostgresError(kind: .connectionLost, message: "the connection broke during the transaction")
             }
