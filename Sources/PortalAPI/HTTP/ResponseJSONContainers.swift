@@ -11,7 +11,8 @@ final class ValueEncoder: Encoder {
     }
 
     let output: JSONOutput
-    var state = State.empty
+    /// Unchecked for the reason given at `JSONOutput`.
+    @exclusivity(unchecked) var state = State.empty
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
