@@ -11,7 +11,8 @@ import Foundation
 /// `.connectionLost` and is never re-run.
 ///
 /// A transaction's BEGIN waits for its first statement and goes with it in one round trip
-/// (libpq's pipeline mode): every request of the API saves a round trip.
+/// (libpq's pipeline mode): every request of the API saves a round trip. `queries` sends
+/// independent statements together the same way.
 public final class PostgresConnection {
     public let configuration: PostgresConfiguration
     /// Thread-safe: lets another thread cancel the running statement.
@@ -69,35 +70,50 @@ public final class PostgresConnection {
     /// Runs one statement with parameters `$1…$n` and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ binds: [any PostgresBindable] = []) throws -> PostgresResult {
+        try queries([(sql, binds)])[0]
+    }
+
+    /// Runs independent statements in one round trip (libpq pipeline mode) and returns their rows
+    /// in order. The first that fails throws, and those after it do not run. Outside a transaction
+    /// they form one implicit transaction: all or nothing.
+    public func queries(_ statements: [(sql: String, binds: [any PostgresBindable])]) throws -> [PostgresResult] {
         let started = ContinuousClock.now
         defer { databaseTime += .now - started }
         let handle = try usableHandle()
-        let parameters = binds.map(\.postgresBind)
-        // Prepared before anything else is sent, so that a pending BEGIN can go out with it.
-        let name = configuration.cachesPreparedStatements ? try preparedName(for: sql, parameters: parameters, handle: handle) : nil
-        // Without the cache: the unnamed statement, parsed and planned for this execution only, kept nowhere.
-        let types = parameters.map(\.type.rawValue)
-        return try types.withUnsafeBufferPointer { types in
-            try ParameterArrays.with(parameters, statement: sql) { values, lengths, formats in
-                let count = Int32(parameters.count)
-                guard beginPending else {
-                    let result = if let name {
-                        PQexecPrepared(handle, name, count, values, lengths, formats, 1)
-                    } else {
-                        PQexecParams(handle, sql, count, types.baseAddress, values, lengths, formats, 1)
-                    }
-                    return try check(result, statement: sql)
-                }
-                beginPending = false
-                return try withBegin(handle, statement: sql) {
-                    if let name {
-                        PQsendQueryPrepared(handle, name, count, values, lengths, formats, 1)
-                    } else {
-                        PQsendQueryParams(handle, sql, count, types.baseAddress, values, lengths, formats, 1)
-                    }
-                }
-            }
+        // Prepared before anything else is sent, so that they can all go out together. Without the
+        // cache: unnamed statements, parsed and planned for this execution only, kept nowhere.
+        var prepared: [(sql: String, name: String?, parameters: ParameterArrays)] = []
+        defer { prepared.forEach { $0.parameters.release() } }
+        for (sql, binds) in statements {
+            let parameters = binds.map(\.postgresBind)
+            let name = configuration.cachesPreparedStatements ? try preparedName(for: sql, parameters: parameters, handle: handle) : nil
+            prepared.append((sql, name, try ParameterArrays(parameters, statement: sql)))
         }
+        if prepared.count == 1, !beginPending {
+            let (sql, name, p) = prepared[0]
+            let result = if let name {
+                PQexecPrepared(handle, name, p.count, p.values, p.lengths, p.formats, 1)
+            } else {
+                PQexecParams(handle, sql, p.count, p.types, p.values, p.lengths, p.formats, 1)
+            }
+            return [try check(result, statement: sql)]
+        }
+        var sends: [(statement: String, send: () -> Int32)] = []
+        if beginPending {
+            beginPending = false
+            sends.append(("BEGIN", { PQsendQueryParams(handle, "BEGIN", 0, nil, nil, nil, nil, 0) }))
+        }
+        for (sql, name, p) in prepared {
+            sends.append((sql, {
+                if let name {
+                    PQsendQueryPrepared(handle, name, p.count, p.values, p.lengths, p.formats, 1)
+                } else {
+                    PQsendQueryParams(handle, sql, p.count, p.types, p.values, p.lengths, p.formats, 1)
+                }
+            }))
+        }
+        let results = try pipeline(handle, sends)
+        return Array(results.suffix(prepared.count))
     }
 
     /// Runs one statement and returns the number of rows it affected.
@@ -162,30 +178,40 @@ public final class PostgresConnection {
         try query("BEGIN")
     }
 
-    /// BEGIN and the statement `send` queues, then one Sync: one round trip (libpq pipeline mode).
-    /// Returns the statement's result; throws BEGIN's error, else the statement's.
-    private func withBegin(_ handle: OpaquePointer, statement: String, _ send: () -> Int32) throws -> PostgresResult {
+    /// The commands that `sends` queue, then one Sync: one round trip (libpq pipeline mode). Returns
+    /// their results in order, or throws the error of the first that failed.
+    private func pipeline(_ handle: OpaquePointer, _ sends: [(statement: String, send: () -> Int32)]) throws -> [PostgresResult] {
         guard PQenterPipelineMode(handle) == 1 else {
-            throw PostgresError.from(result: nil, connection: handle, statement: "BEGIN")
+            throw PostgresError.from(result: nil, connection: handle, statement: sends.first?.statement)
         }
-        guard PQsendQueryParams(handle, "BEGIN", 0, nil, nil, nil, nil, 0) == 1, send() == 1, PQpipelineSync(handle) == 1 else {
+        for (statement, send) in sends where send() != 1 {
             let error = PostgresError.from(result: nil, connection: handle, statement: statement)
             leavePipeline(handle)
             throw error
         }
-        // Each command's result is followed by a NULL; the Sync's result ends the pipeline.
-        let begin = PQgetResult(handle)
-        if begin != nil, let end = PQgetResult(handle) { PQclear(end) }
-        let result = PQgetResult(handle)
-        if result != nil, let end = PQgetResult(handle) { PQclear(end) }
-        leavePipeline(handle)
-        guard PQresultStatus(begin) == PGRES_COMMAND_OK else {
-            if let result { PQclear(result) }
-            _ = try check(begin, statement: "BEGIN")
-            throw PostgresError(kind: .unexpectedResult, message: "BEGIN returned rows", statement: "BEGIN")
+        guard PQpipelineSync(handle) == 1 else {
+            let error = PostgresError.from(result: nil, connection: handle, statement: sends.last?.statement)
+            leavePipeline(handle)
+            throw error
         }
-        PQclear(begin)
-        return try check(result, statement: statement)
+        // Each command's result is followed by a NULL; the Sync's result ends the pipeline.
+        var raw: [OpaquePointer?] = []
+        for _ in sends {
+            let result = PQgetResult(handle)
+            if result != nil, let end = PQgetResult(handle) { PQclear(end) }
+            raw.append(result)
+        }
+        leavePipeline(handle)
+        var results: [PostgresResult] = []
+        for (index, result) in raw.enumerated() {
+            do {
+                results.append(try check(result, statement: sends[index].statement))
+            } catch {
+                raw[(index + 1)...].forEach { if let rest = $0 { PQclear(rest) } }
+                throw error
+            }
+        }
+        return results
     }
 
     /// Reads up to the Sync and leaves pipeline mode. A connection that cannot leave it is closed

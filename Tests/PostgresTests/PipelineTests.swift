@@ -3,9 +3,10 @@ import Postgres
 import Testing
 import TestSupport
 
-/// A transaction's BEGIN goes out with its first statement (pipeline mode): the transaction must
-/// behave exactly as with BEGIN on its own, with prepared statements and without.
-@Suite struct PipelinedBeginTests {
+/// A transaction's BEGIN goes out with its first statement, and `queries` sends several statements
+/// at once (pipeline mode): everything must behave as one statement after the other would, with
+/// prepared statements and without.
+@Suite struct PipelineTests {
     static func connect(caching: Bool) throws -> PostgresConnection {
         try PostgresConnection(configuration: PostgresConfiguration(conninfo: try TestCluster.conninfo(user: "portal_app"),
                                                                     applicationName: "portal-tests",
@@ -125,5 +126,55 @@ import TestSupport
             return try connection.query("SELECT count(*) FROM t").first!.decode(0)
         }
         #expect(count == 4)
+    }
+
+    @Test(arguments: [true, false])
+    func independentStatementsComeBackInOrder(caching: Bool) async throws {
+        let (values, sameTransaction) = try await onDedicatedThread { () -> ([Int], Bool) in
+            let connection = try Self.connect(caching: caching)
+            return try connection.transaction { tx in
+                let results = try tx.queries([("SELECT $1::int", [1]), ("SELECT $1::int + 1", [1]), ("SELECT txid_current()", []),
+                                              ("SELECT generate_series(1, $1::int)", [3])])
+                let after: Int64 = try tx.query("SELECT txid_current()").first!.decode(0)
+                return ([try results[0].first!.decode(0), try results[1].first!.decode(0), results[3].count],
+                        try results[2].first!.decode(0, as: Int64.self) == after)
+            }
+        }
+        #expect(values == [1, 2, 3])
+        #expect(sameTransaction)
+    }
+
+    @Test(arguments: [true, false])
+    func theFirstFailureThrowsAndWhatFollowsDoesNotRun(caching: Bool) async throws {
+        let (sqlState, count) = try await onDedicatedThread { () -> (String?, Int) in
+            let connection = try Self.connect(caching: caching)
+            try connection.execute("CREATE TEMP TABLE t (v int PRIMARY KEY)")
+            var sqlState: String?
+            do {
+                // Outside a transaction: one implicit transaction, so the first insert goes too.
+                _ = try connection.queries([("INSERT INTO t VALUES (1)", []), ("SELECT 1/0", []), ("INSERT INTO t VALUES (2)", [])])
+            } catch let error as PostgresError {
+                sqlState = error.sqlState
+            }
+            return (sqlState, try connection.query("SELECT count(*) FROM t").first!.decode(0))
+        }
+        #expect(sqlState == "22012")
+        #expect(count == 0)
+    }
+
+    @Test func aParameterWithANulByteIsRefusedBeforeAnythingIsSent() async throws {
+        let (kind, count) = try await onDedicatedThread { () -> (PostgresError.Kind?, Int) in
+            let connection = try Self.connect(caching: true)
+            try connection.execute("CREATE TEMP TABLE t (v text)")
+            var kind: PostgresError.Kind?
+            do {
+                _ = try connection.queries([("INSERT INTO t VALUES ($1)", ["ok"]), ("INSERT INTO t VALUES ($1)", ["a\u{0}b"])])
+            } catch let error as PostgresError {
+                kind = error.kind
+            }
+            return (kind, try connection.query("SELECT count(*) FROM t").first!.decode(0))
+        }
+        #expect(kind == .misuse)
+        #expect(count == 0)
     }
 }
