@@ -51,6 +51,9 @@ import Testing
         try expectSameBytes([Empty()])
         try expectSameBytes(["inside": Empty()])
         try expectSameBytes(["zeta": 1, "alpha": 2, "Beta": 3, "é": 4, "e": 5, "ab": 6, "a": 7, "": 8])
+        // Keys that agree on their first 8 bytes, or differ only by a NUL.
+        try expectSameBytes(["created_by_name": 1, "created_at": 2, "createdX": 3, "created": 4, "a\u{0}b": 5, "a\u{0}": 6, "a": 7,
+                             "status_changed_at": 8, "status_label": 9, "status": 10])
         try expectSameBytes([Int]())
         try expectSameBytes([String: Int]())
         try expectSameBytes(Merged())

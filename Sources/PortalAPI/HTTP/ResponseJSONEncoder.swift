@@ -32,9 +32,34 @@ struct ResponseJSONEncoder {
 final class JSONOutput {
     struct Member {
         let key: String
+        /// The key's first 8 UTF-8 bytes, big-endian, zero-padded: most keys are ordered by this
+        /// integer alone, without comparing strings.
+        let prefix: UInt64
         /// Range in `bytes` of `"key":value`, without the separating comma.
         let start: Int
         let end: Int
+
+        init(key: String, start: Int, end: Int) {
+            self.key = key
+            var prefix: UInt64 = 0
+            var shift: UInt64 = 56
+            for byte in key.utf8.prefix(8) {
+                prefix |= UInt64(byte) << shift
+                shift &-= 8
+            }
+            self.prefix = prefix
+            self.start = start
+            self.end = end
+        }
+
+        /// Bytewise order of the keys' UTF-8, as Foundation sorts them.
+        func precedes(_ other: Member) -> Bool {
+            prefix != other.prefix ? prefix < other.prefix : key.utf8.lexicographicallyPrecedes(other.key.utf8)
+        }
+
+        func hasSameKey(as other: Member) -> Bool {
+            prefix == other.prefix && key == other.key
+        }
     }
 
     @exclusivity(unchecked) var bytes: [UInt8] = []
@@ -199,7 +224,7 @@ final class JSONOutput {
         let count = members.count - base
         var ordered = true
         if count > 1 {
-            for index in (base + 1)..<members.count where !Self.precedes(members[index - 1].key, members[index].key) {
+            for index in (base + 1)..<members.count where !members[index - 1].precedes(members[index]) {
                 ordered = false
                 break
             }
@@ -210,7 +235,7 @@ final class JSONOutput {
             order.removeAll(keepingCapacity: true)
             for index in base..<members.count {
                 var position = order.count
-                while position > 0, Self.precedes(members[index].key, members[order[position - 1]].key) {
+                while position > 0, members[index].precedes(members[order[position - 1]]) {
                     position -= 1
                 }
                 order.insert(index, at: position)
@@ -220,17 +245,12 @@ final class JSONOutput {
             bytes.removeSubrange(start...)
             for (position, index) in order.enumerated() {
                 let member = members[index]
-                if position + 1 < order.count, members[order[position + 1]].key == member.key { continue }
+                if position + 1 < order.count, members[order[position + 1]].hasSameKey(as: member) { continue }
                 if bytes.count > start { bytes.append(0x2C) }
                 bytes.append(contentsOf: scratch[(member.start - start)..<(member.end - start)])
             }
         }
         members.removeSubrange(base...)
         bytes.append(0x7D) // }
-    }
-
-    /// Bytewise order of UTF-8, as Foundation sorts keys.
-    static func precedes(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 }
