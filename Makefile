@@ -15,7 +15,7 @@ help:
 	@echo "make test    Swift tests + end-to-end tests on a throwaway stack, then the end-to-end tests through PgBouncer, then the fault tests"
 	@echo "make test-pgbouncer  only the end-to-end tests, through PgBouncer (transaction pooling)"
 	@echo "make test-faults     only the fault-injection tests (tests/faults), on a throwaway stack"
-	@echo "make bench   /readyz through nginx vs pgbench, and ij-worker ingest vs psql \\copy (figures, not tests)"
+	@echo "make bench   API endpoints through nginx vs pgbench replaying their SQL, open-loop latency, ingest vs psql \\copy (figures, not tests; docs/performance.md)"
 	@echo "make build   swift build (debug)"
 
 # As root, install what is missing; otherwise only check and say what to install.

@@ -1,23 +1,39 @@
 #!/usr/bin/env bash
-# Two benchmarks, each against its own baseline in the same run. Prints
-# figures; asserts nothing.
+# Benchmarks, each against its own baseline in the same run. Prints figures;
+# asserts nothing. Method and latest figures: docs/performance.md.
 #
 # readyz: GET /readyz through nginx + portal-fcgi (wrk) against pgbench
 #   replaying the same statement (SELECT 1) as portal_app on the same database.
+# api: with the synthetic dataset and a signed-in principal of one synthetic
+#   structure (--structure), wrk through nginx on four endpoints (structure
+#   home, insured list page 1 filtered on active people, IJ payments of the
+#   structure's insured person with the most payments, one document download),
+#   each next to pgbench replaying exactly the SQL transaction the endpoint ran:
+#   the responder's statements are captured from PostgreSQL's log
+#   (log_statement = all, one request each) and turned into pgbench scripts by
+#   scripts/bench/replay.py. Also: CPU time per request of the responders,
+#   nginx and PostgreSQL, and the responders' RSS under load.
+# openloop: each API endpoint at a constant rate (--rate-fraction of the
+#   maximum that the api part measured, or that a short wrk run measures) with
+#   tools/openloop (requests sent on schedule, latency counted from when each
+#   was due): p50, p99, p99.9 and errors.
 # ingest: `ij-worker ingest` of a generated IJ batch file (default 1,000,000
-#   lines) for the synthetic dataset (`portalctl seed synthetic`, loaded first
-#   if absent, ~30 s), wall time and peak RSS, against `psql \copy` of the same
-#   R and L lines into UNLOGGED tables with the columns of ij_payments and
-#   ij_payment_lines (typed, no index) and, for reference, of the raw lines
-#   into a one-column text table.
+#   lines) for the synthetic dataset, wall time and peak RSS, against `psql
+#   \copy` of the same R and L lines into UNLOGGED tables with the columns of
+#   ij_payments and ij_payment_lines (typed, no index), of the raw lines into a
+#   one-column text table, and of the loaded rows back into the indexed tables.
 #
 #   scripts/bench.sh [--run-dir DIR] [--duration S] [--connections N] [--no-build]
-#                    [--only readyz|ingest] [--ingest-lines N]
+#                    [--only PARTS] [--structure CLIENT_NUMBER]
+#                    [--rate-fraction F] [--openloop-duration S] [--ingest-lines N]
 #
-# Without --run-dir: builds in release mode and starts a throwaway stack on
-# free ports (torn down at exit). With --run-dir: uses the stack already
-# running there (e.g. .data from `make up`); the ingest benchmark then adds
-# the synthetic dataset and one batch of payments to it.
+# PARTS: a comma-separated list of readyz, api, openloop, ingest (default: all).
+# The synthetic dataset (`portalctl seed synthetic`, ~1 min) is loaded first if
+# absent. Without --run-dir: builds in release mode and starts a throwaway
+# stack on free ports (4 workers, torn down at exit). With --run-dir: uses the
+# stack already running there (e.g. .data from `make up`); the api part then
+# adds the benchmark's principal user (principal@bench.example) to the
+# structure if it has none, and the ingest part one batch of payments.
 # Raw outputs are kept in bench-results/<timestamp>/ (the generated batch
 # files are deleted at the end: they are large).
 set -euo pipefail
@@ -25,7 +41,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-run_dir="" duration=10 connections=32 threads=2 build=1 only="" ingest_lines=1000000
+run_dir="" duration=10 connections=32 threads=2 build=1 only="readyz,api,openloop,ingest" ingest_lines=1000000
+structure=S000002 rate_fraction=0.75 openloop_duration=20
 while (($#)); do
     case $1 in
         --run-dir) run_dir=${2:?}; shift ;;
@@ -33,23 +50,35 @@ while (($#)); do
         --connections) connections=${2:?}; shift ;;
         --no-build) build=0 ;;
         --only) only=${2:?}; shift ;;
+        --structure) structure=${2:?}; shift ;;
+        --rate-fraction) rate_fraction=${2:?}; shift ;;
+        --openloop-duration) openloop_duration=${2:?}; shift ;;
         --ingest-lines) ingest_lines=${2:?}; shift ;;
         *) die "unknown option: $1 (see the header of $0)" ;;
     esac
     shift
 done
 
-case $only in
-    "" | readyz | ingest) ;;
-    *) die "--only takes readyz or ingest" ;;
-esac
+run_readyz=0 run_api=0 run_openloop=0 run_ingest=0
+IFS=, read -r -a parts <<<"$only"
+for part in "${parts[@]}"; do
+    case $part in
+        readyz) run_readyz=1 ;;
+        api) run_api=1 ;;
+        openloop) run_openloop=1 ;;
+        ingest) run_ingest=1 ;;
+        *) die "--only takes a comma-separated list of readyz, api, openloop, ingest" ;;
+    esac
+done
 if [[ ! $ingest_lines =~ ^[0-9]+$ ]] || ((ingest_lines < 4)); then
     die "--ingest-lines must be a number of lines (at least 4)"
 fi
-run_readyz=1 run_ingest=1
-[[ $only == ingest ]] && run_readyz=0
-[[ $only == readyz ]] && run_ingest=0
-if ((run_readyz)); then
+for number in "$duration" "$connections" "$openloop_duration"; do
+    [[ $number =~ ^[1-9][0-9]*$ ]] || die "--duration, --connections and --openloop-duration take whole numbers"
+done
+[[ $structure =~ ^[A-Z0-9]{1,20}$ ]] || die "--structure takes a client number (e.g. S000002)"
+[[ $rate_fraction =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "--rate-fraction takes a number in (0, 1]"
+if ((run_readyz || run_api || run_openloop)); then
     command -v wrk >/dev/null 2>&1 || die "wrk not installed (scripts/install-deps.sh)"
 fi
 if [[ -n $run_dir ]]; then
@@ -57,10 +86,13 @@ if [[ -n $run_dir ]]; then
 fi
 cd "$REPO_ROOT"
 
-own_run=""
+own_run="" capturing=0
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    if ((capturing)); then
+        statement_logging off || true
+    fi
     if [[ -n $own_run ]]; then
         bash "$SCRIPTS_DIR/stack.sh" stop "$own_run" || true
         rm -rf "$own_run"
@@ -71,6 +103,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+workers=4
 if [[ -z $run_dir ]]; then
     if ((build)); then
         log "building (release)"
@@ -82,89 +115,37 @@ if [[ -z $run_dir ]]; then
     http_port=$(free_port)
     while [[ $http_port == "$pg_port" ]]; do http_port=$(free_port); done
     bash "$SCRIPTS_DIR/stack.sh" start "$run_dir" --pg-port "$pg_port" --http-port "$http_port" \
-        --release --workers 4 --queue 64 --ephemeral >/dev/null
+        --release --workers "$workers" --queue 64 --ephemeral >/dev/null
 fi
 eval "$(bash "$SCRIPTS_DIR/stack.sh" env "$run_dir")"
-url="$PORTAL_E2E_BASE_URL/readyz"
-if ((run_readyz)); then
-    wait_http_200 "$url" 10 || die "$url is not answering 200"
-fi
+workers=$PORTAL_E2E_WORKERS
+# The database sessions the responders hold: one per worker of each instance.
+responders=$(find "$run_dir" -maxdepth 1 -name 'portal-fcgi*.pid' | wc -l)
+sessions=$((workers * (responders > 0 ? responders : 1)))
+wait_http_200 "$PORTAL_E2E_BASE_URL/readyz" 10 || die "$PORTAL_E2E_BASE_URL/readyz is not answering 200"
 
 out="$REPO_ROOT/bench-results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 bindir=$(pg_bindir)
+export PATH="$bindir:$PATH"
+psql_su() { "$bindir/psql" -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+bench_py="$SCRIPTS_DIR/bench"
 
-if ((run_readyz)); then
-    # Extended protocol with unnamed statements: what a libpq client using
-    # PQexecParams does, i.e. the closest replay of the responder's query.
-    pgbench_mode=extended
-    printf 'SELECT 1;\n' >"$out/select1.sql"
+# What the figures were measured on, printed first and kept with them.
+{
+    echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')),"\
+        "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r);"\
+        "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "stack: $responders responder(s) × $workers workers, nginx $(nginx -v 2>&1 | cut -d/ -f2) ($(grep -m1 worker_processes "$run_dir/nginx/nginx.conf" |
+        tr -d ';' | awk '{ print $2 }') workers), PostgreSQL" \
+        "$(psql_su -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) FROM pg_settings
+            WHERE name IN ('server_version', 'shared_buffers', 'work_mem', 'max_connections', 'fsync', 'synchronous_commit',
+                           'full_page_writes', 'jit')")"
+} | tee "$out/machine.txt"
 
-    log "warm-up (2 s)"
-    wrk -t"$threads" -c"$connections" -d2s "$url" >/dev/null
-
-    log "wrk -t$threads -c$connections -d${duration}s --latency $url"
-    wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$url" >"$out/wrk.txt"
-
-    log "pgbench -n -c $connections -j $threads -T $duration -M $pgbench_mode (SELECT 1 as portal_app)"
-    (cd "$out" && "$bindir/pgbench" -n -c "$connections" -j "$threads" -T "$duration" \
-        -M "$pgbench_mode" -f select1.sql -l --log-prefix=pgbench_log \
-        -h "$PORTAL_TEST_PG_HOST" -p "$PORTAL_TEST_PG_PORT" -U portal_app "$PORTAL_TEST_DB" \
-        >"$out/pgbench.txt" 2>&1)
-
-    python3 - "$out" "$connections" "$duration" "$pgbench_mode" <<'PY' | tee "$out/summary.txt"
-import glob, os, re, sys
-
-out, conns, duration, mode = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-
-def ms(text):
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-wrk = open(os.path.join(out, "wrk.txt")).read()
-w_rps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk).group(1))
-w_avg = ms(re.search(r"^\s+Latency\s+(\S+)", wrk, re.M).group(1))
-w_pct = {p: ms(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)", wrk, re.M)}
-non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", wrk)
-sock_err = re.search(r"Socket errors:.*", wrk)
-w_err = int(non2xx.group(1)) if non2xx else 0
-
-pgb = open(os.path.join(out, "pgbench.txt")).read()
-p_tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", pgb).group(1))
-p_avg = float(re.search(r"latency average = ([\d.]+) ms", pgb).group(1))
-p_fail = re.search(r"number of failed transactions: (\d+)", pgb)
-lat = []
-for path in glob.glob(os.path.join(out, "pgbench_log.*")):
-    with open(path) as f:
-        lat.extend(int(line.split()[2]) for line in f if line.strip())
-lat.sort()
-
-def pct(p):
-    return lat[min(len(lat) - 1, int(len(lat) * p / 100))] / 1000.0 if lat else float("nan")
-
-nan = float("nan")
-print()
-print(f"{conns} connections, {duration} s each; client and servers share {os.cpu_count()} cores")
-print(f"{'':44} {'req/s':>10} {'avg ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-print(f"{'GET /readyz via nginx + portal-fcgi (wrk)':44} {w_rps:>10.1f} {w_avg:>8.3f} "
-      f"{w_pct.get('50', nan):>8.3f} {w_pct.get('99', nan):>8.3f} {w_err:>7}")
-print(f"{'SELECT 1 via pgbench -M ' + mode + ' (*)':44} {p_tps:>10.1f} {p_avg:>8.3f} "
-      f"{pct(50):>8.3f} {pct(99):>8.3f} {p_fail.group(1) if p_fail else '-':>7}")
-print(f"{'ratio endpoint / pgbench (req/s)':44} {w_rps / p_tps:>10.3f}")
-print("(*) pgbench percentiles come from its per-transaction log, whose clock is refreshed")
-print("    lazily: under load they read low. Its avg is connections / tps, which is exact.")
-if sock_err:
-    print(f"wrk: {sock_err.group(0)}")
-print(f"raw outputs: {out}")
-PY
-    # The per-transaction logs are large and already summarised.
-    rm -f "$out"/pgbench_log.*
-fi
-
-# ---------------------------------------------------------------- ingest
-if ((run_ingest)); then
-    [[ -x $PORTAL_E2E_BIN_DIR/ij-worker ]] || die "no ij-worker in $PORTAL_E2E_BIN_DIR (restart the stack to install it)"
-    psql_su() { "$bindir/psql" -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+# The synthetic dataset, loaded once per cluster.
+ensure_synthetic() {
+    local synthetic
     synthetic=$(psql_su -c "SELECT count(*) FROM structures WHERE client_number ~ '^S[0-9]{6}\$'")
     if ((synthetic == 0)); then
         log "portalctl seed synthetic (default size)"
@@ -173,6 +154,111 @@ if ((run_ingest)); then
     else
         log "synthetic dataset already loaded ($synthetic structures)"
     fi
+}
+if ((run_api || run_openloop || run_ingest)); then
+    ensure_synthetic
+fi
+
+# PostgreSQL logs every statement (on) or not (off), for all sessions, from now on.
+statement_logging() {
+    if [[ $1 == on ]]; then
+        psql_su -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+    else
+        psql_su -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
+    fi
+    sleep 0.5 # the backends take the new setting at their next command
+}
+
+# ---------------------------------------------------------------- targets
+
+# One JSON line per target of the closed- and open-loop benchmarks; the cookie is
+# read from $BENCH_COOKIE by the benchmark scripts, never written to disk.
+printf '' >"$out/targets.jsonl"
+add_target() { # NAME LABEL PATH [cookie]
+    python3 -c 'import json, sys; print(json.dumps({"name": sys.argv[1], "label": sys.argv[2], "url": sys.argv[3],
+        "cookie": sys.argv[4] == "cookie", "script": sys.argv[5] + ".sql", "vars": sys.argv[5] + ".vars"}))' \
+        "$1" "$2" "$PORTAL_E2E_BASE_URL$3" "${4:-}" "$out/replay/$1" >>"$out/targets.jsonl"
+}
+mkdir -p "$out/replay"
+
+if ((run_readyz)); then
+    printf 'SELECT 1;\n' >"$out/replay/readyz.sql"
+    : >"$out/replay/readyz.vars"
+    add_target readyz "GET /readyz" /readyz
+fi
+
+if ((run_api || run_openloop)); then
+    log "principal of $structure signs in (scripts/bench/session.py)"
+    BENCH_COOKIE=$(python3 "$bench_py/session.py" --base-url "$PORTAL_E2E_BASE_URL" --mail-dir "$PORTAL_E2E_MAIL_DIR" \
+        --portalctl "$PORTAL_E2E_BIN_DIR/portalctl" --owner-url "$PORTAL_E2E_OWNER_URL" --client-number "$structure" \
+        --email principal@bench.example)
+    export BENCH_COOKIE
+    structure_id=$(psql_su -c "SELECT id FROM structures WHERE client_number = '$structure'")
+    [[ -n $structure_id ]] || die "no structure $structure"
+    # The insured person with the most IJ payments, and the structure's largest visible document.
+    matricule=$(psql_su -c "SELECT i.matricule FROM ij_payment_lines l JOIN insured_people i
+        ON i.structure_id = l.structure_id AND i.id = l.insured_id WHERE l.structure_id = $structure_id
+        GROUP BY i.matricule ORDER BY count(DISTINCT l.payment_id) DESC, i.matricule LIMIT 1")
+    document=$(psql_su -c "SELECT d.id FROM documents d LEFT JOIN contracts c ON c.structure_id = d.structure_id
+        AND c.id = d.contract_id WHERE d.structure_id = $structure_id AND (d.contract_id IS NULL OR c.signed)
+        ORDER BY d.size DESC, d.id LIMIT 1")
+    [[ -n $matricule && -n $document ]] || die "structure $structure has no IJ payments or no document"
+    base="/api/v1/structures/$structure_id"
+    endpoints=(
+        "home|GET …/{id}/home|$base/home"
+        "insured|GET …/{id}/insured?portability=active|$base/insured?portability=active"
+        "ij|GET …/{id}/ij-payments?insured=…|$base/ij-payments?insured=$matricule"
+        "document|GET …/{id}/documents/{doc}/content|$base/documents/$document/content"
+    )
+    names=()
+    for endpoint in "${endpoints[@]}"; do
+        IFS='|' read -r name label path <<<"$endpoint"
+        add_target "$name" "$label" "$path" cookie
+        names+=("$name")
+    done
+    # One request per endpoint with every statement logged: the transactions to replay.
+    log "capturing the SQL of one request per endpoint (log_statement = all)"
+    pg_log="$run_dir/logs/postgresql.log"
+    offset=$(stat -c %s "$pg_log")
+    capturing=1
+    statement_logging on
+    for endpoint in "${endpoints[@]}"; do
+        IFS='|' read -r _ _ path <<<"$endpoint"
+        curl -sf -o /dev/null -H "Cookie: $BENCH_COOKIE" "$PORTAL_E2E_BASE_URL$path" || die "GET $path failed"
+    done
+    statement_logging off
+    capturing=0
+    tail -c +$((offset + 1)) "$pg_log" >"$out/replay/captured.log"
+    python3 "$bench_py/replay.py" "$out/replay/captured.log" "$out/replay" "${names[@]}"
+fi
+
+if ((run_readyz || run_api)); then
+    closed_targets="$out/closed-targets.jsonl"
+    pgbench_clients=$sessions
+    ((connections != sessions)) && pgbench_clients+=",$connections"
+    if ((run_api)); then cp "$out/targets.jsonl" "$closed_targets"; else grep '"readyz"' "$out/targets.jsonl" >"$closed_targets"; fi
+    python3 "$bench_py/closedloop.py" --targets "$closed_targets" --out "$out" --run-dir "$run_dir" \
+        --pgbench "$bindir/pgbench" --workers "$workers" --duration "$duration" --connections "$connections" \
+        --threads "$threads" --pgbench-clients "$pgbench_clients" | tee "$out/summary.txt"
+fi
+
+if ((run_openloop)); then
+    openloop_bin="$REPO_ROOT/.build/openloop/openloop"
+    openloop_src="$REPO_ROOT/tools/openloop/openloop.c"
+    if [[ ! -x $openloop_bin || $openloop_src -nt $openloop_bin ]]; then
+        mkdir -p "$(dirname "$openloop_bin")"
+        cc=${CC:-$(command -v cc || command -v clang || true)}
+        [[ -n $cc ]] || die "no C compiler for tools/openloop (cc or the Swift toolchain's clang)"
+        "$cc" -O2 -o "$openloop_bin" "$openloop_src" -lm
+    fi
+    grep -v '"readyz"' "$out/targets.jsonl" >"$out/open-targets.jsonl"
+    python3 "$bench_py/openloop.py" --targets "$out/open-targets.jsonl" --out "$out" --openloop "$openloop_bin" \
+        --fraction "$rate_fraction" --duration "$openloop_duration" --connections "$connections" | tee -a "$out/summary.txt"
+fi
+
+# ---------------------------------------------------------------- ingest
+if ((run_ingest)); then
+    [[ -x $PORTAL_E2E_BIN_DIR/ij-worker ]] || die "no ij-worker in $PORTAL_E2E_BIN_DIR (restart the stack to install it)"
     # Who to pay: every synthetic insured person with its structure's client number and SIRET (one line: \copy).
     targets_sql="SELECT s.client_number, s.siret, i.matricule FROM insured_people i JOIN structures s ON s.id = i.structure_id"
     targets_sql+=" WHERE s.client_number ~ '^S[0-9]{6}\$' ORDER BY s.client_number, i.matricule"

@@ -9,6 +9,10 @@ import Foundation
 /// A broken connection (server restart, `pg_terminate_backend`) is replaced on the next use
 /// outside a transaction; a statement that was in flight when it broke fails with
 /// `.connectionLost` and is never re-run.
+///
+/// A transaction's BEGIN waits for its first statement and goes with it in one round trip
+/// (libpq's pipeline mode): every request of the API saves a round trip. `queries` sends
+/// independent statements together the same way.
 public final class PostgresConnection {
     public let configuration: PostgresConfiguration
     /// Thread-safe: lets another thread cancel the running statement.
@@ -21,6 +25,8 @@ public final class PostgresConnection {
     /// the difference of two readings is the database time of what ran in between.
     public private(set) var databaseTime: Duration = .zero
     public private(set) var isInTransaction = false
+    /// In a transaction whose BEGIN is not sent yet (it goes with the first statement).
+    private var beginPending = false
 
     private var handle: OpaquePointer?
     private var preparedStatements: [StatementKey: String] = [:]
@@ -64,25 +70,50 @@ public final class PostgresConnection {
     /// Runs one statement with parameters `$1…$n` and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ binds: [any PostgresBindable] = []) throws -> PostgresResult {
+        try queries([(sql, binds)])[0]
+    }
+
+    /// Runs independent statements in one round trip (libpq pipeline mode) and returns their rows
+    /// in order. The first that fails throws, and those after it do not run. Outside a transaction
+    /// they form one implicit transaction: all or nothing.
+    public func queries(_ statements: [(sql: String, binds: [any PostgresBindable])]) throws -> [PostgresResult] {
         let started = ContinuousClock.now
         defer { databaseTime += .now - started }
         let handle = try usableHandle()
-        let parameters = binds.map(\.postgresBind)
-        guard configuration.cachesPreparedStatements else {
-            // The unnamed statement: parsed and planned for this execution only, kept nowhere.
-            let types = parameters.map(\.type.rawValue)
-            let result = try types.withUnsafeBufferPointer { types in
-                try ParameterArrays.with(parameters, statement: sql) { values, lengths, formats in
-                    PQexecParams(handle, sql, Int32(parameters.count), types.baseAddress, values, lengths, formats, 1)
-                }
+        // Prepared before anything else is sent, so that they can all go out together. Without the
+        // cache: unnamed statements, parsed and planned for this execution only, kept nowhere.
+        var prepared: [(sql: String, name: String?, parameters: ParameterArrays)] = []
+        defer { prepared.forEach { $0.parameters.release() } }
+        for (sql, binds) in statements {
+            let parameters = binds.map(\.postgresBind)
+            let name = configuration.cachesPreparedStatements ? try preparedName(for: sql, parameters: parameters, handle: handle) : nil
+            prepared.append((sql, name, try ParameterArrays(parameters, statement: sql)))
+        }
+        if prepared.count == 1, !beginPending {
+            let (sql, name, p) = prepared[0]
+            let result = if let name {
+                PQexecPrepared(handle, name, p.count, p.values, p.lengths, p.formats, 1)
+            } else {
+                PQexecParams(handle, sql, p.count, p.types, p.values, p.lengths, p.formats, 1)
             }
-            return try check(result, statement: sql)
+            return [try check(result, statement: sql)]
         }
-        let name = try preparedName(for: sql, parameters: parameters, handle: handle)
-        let result = try ParameterArrays.with(parameters, statement: sql) { values, lengths, formats in
-            PQexecPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 1)
+        var sends: [(statement: String, send: () -> Int32)] = []
+        if beginPending {
+            beginPending = false
+            sends.append(("BEGIN", { PQsendQueryParams(handle, "BEGIN", 0, nil, nil, nil, nil, 0) }))
         }
-        return try check(result, statement: sql)
+        for (sql, name, p) in prepared {
+            sends.append((sql, {
+                if let name {
+                    PQsendQueryPrepared(handle, name, p.count, p.values, p.lengths, p.formats, 1)
+                } else {
+                    PQsendQueryParams(handle, sql, p.count, p.types, p.values, p.lengths, p.formats, 1)
+                }
+            }))
+        }
+        let results = try pipeline(handle, sends)
+        return Array(results.suffix(prepared.count))
     }
 
     /// Runs one statement and returns the number of rows it affected.
@@ -93,6 +124,7 @@ public final class PostgresConnection {
 
     /// Runs a script of several statements without parameters (migrations). Simple query protocol.
     public func executeScript(_ sql: String) throws {
+        try sendPendingBegin()
         let started = ContinuousClock.now
         defer { databaseTime += .now - started }
         let handle = try usableHandle()
@@ -103,21 +135,26 @@ public final class PostgresConnection {
 
     /// BEGIN, `body`, COMMIT. Any error thrown by `body` rolls back and is rethrown; a COMMIT that
     /// does not commit (failed transaction, deferred constraint) throws `.commitFailed`.
+    /// BEGIN goes out with the body's first statement; a body that runs none sends nothing.
     @discardableResult
     public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         guard !isInTransaction else {
             throw PostgresError(kind: .misuse, message: "nested transactions are not supported")
         }
-        try query("BEGIN")
         isInTransaction = true
-        defer { isInTransaction = false }
+        beginPending = true
+        defer {
+            isInTransaction = false
+            beginPending = false
+        }
         let value: T
         do {
             value = try body(self)
         } catch {
-            rollbackQuietly()
+            if !beginPending { rollbackQuietly() }
             throw error
         }
+        if beginPending { return value }
         let commit: PostgresResult
         do {
             commit = try query("COMMIT")
@@ -134,6 +171,64 @@ public final class PostgresConnection {
         return value
     }
 
+    /// BEGIN now, on its own, for what cannot go in a pipeline (COPY, scripts).
+    private func sendPendingBegin() throws {
+        guard beginPending else { return }
+        beginPending = false
+        try query("BEGIN")
+    }
+
+    /// The commands that `sends` queue, then one Sync: one round trip (libpq pipeline mode). Returns
+    /// their results in order, or throws the error of the first that failed.
+    private func pipeline(_ handle: OpaquePointer, _ sends: [(statement: String, send: () -> Int32)]) throws -> [PostgresResult] {
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PostgresError.from(result: nil, connection: handle, statement: sends.first?.statement)
+        }
+        for (statement, send) in sends where send() != 1 {
+            let error = PostgresError.from(result: nil, connection: handle, statement: statement)
+            leavePipeline(handle)
+            throw error
+        }
+        guard PQpipelineSync(handle) == 1 else {
+            let error = PostgresError.from(result: nil, connection: handle, statement: sends.last?.statement)
+            leavePipeline(handle)
+            throw error
+        }
+        // Each command's result is followed by a NULL; the Sync's result ends the pipeline.
+        var raw: [OpaquePointer?] = []
+        for _ in sends {
+            let result = PQgetResult(handle)
+            if result != nil, let end = PQgetResult(handle) { PQclear(end) }
+            raw.append(result)
+        }
+        leavePipeline(handle)
+        var results: [PostgresResult] = []
+        for (index, result) in raw.enumerated() {
+            do {
+                results.append(try check(result, statement: sends[index].statement))
+            } catch {
+                raw[(index + 1)...].forEach { if let rest = $0 { PQclear(rest) } }
+                throw error
+            }
+        }
+        return results
+    }
+
+    /// Reads up to the Sync and leaves pipeline mode. A connection that cannot leave it is closed
+    /// (and so replaced on next use): synchronous calls would fail on it.
+    private func leavePipeline(_ handle: OpaquePointer) {
+        var reads = 0
+        while PQexitPipelineMode(handle) != 1 {
+            reads += 1
+            guard PQstatus(handle) == CONNECTION_OK, reads < 16 else {
+                close()
+                return
+            }
+            guard let pending = PQgetResult(handle) else { continue }
+            PQclear(pending)
+        }
+    }
+
     private func rollbackQuietly() {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return }
         if let result = PQexec(handle, "ROLLBACK") { PQclear(result) }
@@ -145,6 +240,7 @@ public final class PostgresConnection {
     /// (nothing from it is kept) and the error is rethrown. Returns the number of rows copied.
     @discardableResult
     public func copyFrom(_ sql: String, _ body: (PostgresCopyWriter) throws -> Void) throws -> Int {
+        try sendPendingBegin()
         let started = ContinuousClock.now
         defer { databaseTime += .now - started }
         let handle = try usableHandle()
@@ -201,10 +297,11 @@ public final class PostgresConnection {
         return handle
     }
 
-    /// The connection to use for the next statement. Outside a transaction, a connection that broke
-    /// while idle is replaced first: nothing was sent on it, so nothing is re-run.
+    /// The connection to use for the next statement. Outside a transaction (or before its BEGIN
+    /// went out), a connection that broke while idle is replaced first: nothing was sent on it,
+    /// so nothing is re-run.
     private func usableHandle() throws -> OpaquePointer {
-        if isInTransaction {
+        if isInTransaction, !beginPending {
             guard let handle, PQstatus(handle) == CONNECTION_OK else {
                 throw PostgresError(kind: .connectionLost, message: "the connection broke during the transaction")
             }

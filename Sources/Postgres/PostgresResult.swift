@@ -5,7 +5,6 @@ import CLibPQ
 public final class PostgresResult: RandomAccessCollection {
     private let handle: OpaquePointer
     public let columns: [PostgresColumn]
-    private let columnIndex: [String: Int]
     /// Rows inserted, updated, deleted, copied or selected, from the command tag.
     public let affectedRows: Int
     /// The command tag, e.g. `INSERT 0 1` or `ROLLBACK`.
@@ -15,14 +14,12 @@ public final class PostgresResult: RandomAccessCollection {
         self.handle = handle
         let count = Int(PQnfields(handle))
         var columns: [PostgresColumn] = []
-        var index: [String: Int] = [:]
+        columns.reserveCapacity(count)
         for position in 0..<count {
             let name = String(cString: PQfname(handle, Int32(position)))
             columns.append(PostgresColumn(name: name, type: PostgresTypeOID(rawValue: PQftype(handle, Int32(position)))))
-            if index[name] == nil { index[name] = position }
         }
         self.columns = columns
-        self.columnIndex = index
         self.affectedRows = Int(String(cString: PQcmdTuples(handle))) ?? 0
         self.commandTag = String(cString: PQcmdStatus(handle))
     }
@@ -33,8 +30,10 @@ public final class PostgresResult: RandomAccessCollection {
     public var endIndex: Int { Int(PQntuples(handle)) }
     public subscript(position: Int) -> PostgresRow { PostgresRow(result: self, index: position) }
 
+    /// The first column of that name. A scan, not a dictionary: results have a few columns with
+    /// short names, compared faster than they are hashed, and this runs for every value decoded.
     func position(of name: String) throws -> Int {
-        guard let position = columnIndex[name] else {
+        guard let position = columns.firstIndex(where: { $0.name == name }) else {
             throw PostgresDecodingError(column: name, kind: .noSuchColumn)
         }
         return position

@@ -1,3 +1,4 @@
+import Foundation
 import FastCGI
 import PortalAPI
 
@@ -8,7 +9,7 @@ enum FastCGIAdapter {
         let (method, path, requestID) = requestLine(of: request)
         var headers: [String: String] = [:]
         for (name, value) in params where name.hasPrefix("HTTP_") {
-            headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
+            headers[headerName(cgi: name.dropFirst(5))] = value
         }
         if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
         if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }
@@ -20,6 +21,15 @@ enum FastCGIAdapter {
             body: request.body,
             remoteAddress: params["REMOTE_ADDR"],
             requestID: requestID)
+    }
+
+    /// `USER_AGENT` → `user-agent`. Bytewise for ASCII names (all that nginx sends): this runs for
+    /// every header of every request, and Foundation's `replacingOccurrences` is slow.
+    static func headerName(cgi name: Substring) -> String {
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return name.lowercased().replacingOccurrences(of: "_", with: "-") }
+        return String(decoding: name.utf8.map { byte in
+            byte == 0x5F ? 0x2D : (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+        }, as: UTF8.self)
     }
 
     /// Method, path without the query, and nginx's request id: what a request is logged by,

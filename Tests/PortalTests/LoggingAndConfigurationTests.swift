@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Portal
+@testable import Portal
 import Testing
 
 @Suite struct JSONLogHandlerTests {
@@ -35,6 +35,38 @@ import Testing
         let object = try parse(line)
         #expect(object["password"] as? String == "[redacted]")
         #expect(object["user_id"] as? Int == 7)
+    }
+
+    @Test func sensitiveKeysAreFoundWhateverTheirCase() {
+        for key in ["Session_TOKEN", "X-Authorization", "userPassword", "nir", "NIR_HASH", "SECURITY_CODE", "cookie",
+                    "to\u{212A}en", "Sécurité_token"] {
+            #expect(JSONLogHandler.isSensitive(key), "\(key)")
+        }
+        for key in ["user_id", "route", "status", "duration_ms", "structure_id", "niveau", "sécurité", ""] {
+            #expect(!JSONLogHandler.isSensitive(key), "\(key)")
+        }
+    }
+
+    @Test func timestampsAreUTCWithMilliseconds() throws {
+        let stamp = JSONLogHandler.timestamp()
+        #expect(stamp.wholeMatch(of: /20\d\d-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\d\.\d{3}Z/) != nil, "\(stamp)")
+        let parsed = try #require(ISO8601DateFormatter.withFractionalSeconds.date(from: stamp))
+        #expect(abs(parsed.timeIntervalSinceNow) < 60)
+    }
+
+    @Test func valuesNeedingNoEscapeAreQuotedAsIs() throws {
+        for text in ["", "plain", "Éloïse / 553,80 €", "a\"b", "back\\slash", "tab\t", "\u{1F}"] {
+            let object = try parse(JSONLogHandler.line(timestamp: "t", level: .info, label: "l", message: text, metadata: [:]))
+            #expect(object["msg"] as? String == text)
+        }
+    }
+}
+
+extension ISO8601DateFormatter {
+    static var withFractionalSeconds: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
     }
 }
 

@@ -83,6 +83,17 @@ import TestSupport
         #expect(error == PostgresDecodingError(column: "two", kind: .noSuchColumn))
     }
 
+    @Test func aNameShownTwiceDesignatesTheFirstColumn() async throws {
+        let (first, last, longName) = try await onDedicatedThread { () -> (Int, Int, String) in
+            let connection = try TestCluster.connect(as: "portal_app")
+            let row = try connection.query("SELECT 1 AS v, 2 AS w, 3 AS v, 'x' AS a_column_name_longer_than_fifteen_bytes").first!
+            return (try row.decode("v"), try row.decode("w"), try row.decode("a_column_name_longer_than_fifteen_bytes"))
+        }
+        #expect(first == 1)
+        #expect(last == 2)
+        #expect(longName == "x")
+    }
+
     private func decodingError(_ sql: String, _ read: @escaping @Sendable (PostgresRow) throws -> some Any) async throws -> PostgresDecodingError? {
         try await onDedicatedThread { () -> PostgresDecodingError? in
             let connection = try TestCluster.connect(as: "portal_app")

@@ -73,12 +73,25 @@ public struct SessionService {
     public func resolve(token: String) throws -> ResolvedSession? {
         guard Secrets.isWellFormedToken(token) else { return nil }
         let digest = Secrets.digest(ofToken: token)
-        guard let row = try connection.query(
-            "SELECT user_id, csrf_token_hash, must_change_password, kind FROM auth_resolve_session($1, $2)",
-            [digest, settings.sessionIdleSeconds]).first else { return nil }
-        return ResolvedSession(userID: try row.decode("user_id"), tokenDigest: digest,
-                               csrfTokenDigest: try row.decode("csrf_token_hash"), mustChangePassword: try row.decode("must_change_password"),
-                               kind: AccountKind(rawValue: try row.decode("kind")) ?? .employer)
+        return try connection.query(Self.resolveSQL, [digest, settings.sessionIdleSeconds]).first.map { try Self.session($0, digest) }
+    }
+
+    /// `resolve(token:)`, and in the same round trip `statement`, run right after the session check
+    /// (so as the session's user, when there is one): the session and the statement's rows.
+    public func resolve(token: String, then statement: (sql: String, binds: [any PostgresBindable])) throws
+        -> (session: ResolvedSession, rows: PostgresResult)? {
+        guard Secrets.isWellFormedToken(token) else { return nil }
+        let digest = Secrets.digest(ofToken: token)
+        let results = try connection.queries([(Self.resolveSQL, [digest, settings.sessionIdleSeconds]), statement])
+        return try results[0].first.map { (try Self.session($0, digest), results[1]) }
+    }
+
+    static let resolveSQL = "SELECT user_id, csrf_token_hash, must_change_password, kind FROM auth_resolve_session($1, $2)"
+
+    static func session(_ row: PostgresRow, _ digest: [UInt8]) throws -> ResolvedSession {
+        ResolvedSession(userID: try row.decode("user_id"), tokenDigest: digest,
+                        csrfTokenDigest: try row.decode("csrf_token_hash"), mustChangePassword: try row.decode("must_change_password"),
+                        kind: AccountKind(rawValue: try row.decode("kind")) ?? .employer)
     }
 
     public func logout(_ session: ResolvedSession) throws {

@@ -108,12 +108,15 @@ public struct IJPayments {
         let byInsured = filter.matricule != nil
         var binds: [any PostgresBindable] = [access.structureID, filter.from, filter.to]
         if let matricule = filter.matricule { binds.append(matricule) }
-        let heads = try connection.query(Self.pageSQL(byInsured: byInsured), binds + [page.size, page.offset]).map { row in
+        // The page and the count in one round trip.
+        let results = try connection.queries([(Self.pageSQL(byInsured: byInsured), binds + [page.size, page.offset]),
+                                              (Self.countSQL(byInsured: byInsured), binds)])
+        let heads = try results[0].map { row in
             (id: try row.decode("id", as: Int64.self), reference: try row.decode("payment_ref", as: String.self),
              date: try row.decode("payment_date", as: CalendarDate.self), amount: try row.decode("amount", as: Cents.self),
              structure: try row.decode("structure_name", as: String.self))
         }
-        let total: Int = try connection.query(Self.countSQL(byInsured: byInsured), binds).first!.decode(0)
+        let total: Int = try results[1].first!.decode(0)
         let lines = try linesByPayment(heads.map(\.id))
         return Paged(items: heads.map { Payment(id: $0.id, reference: $0.reference, paymentDate: $0.date, amount: $0.amount,
                                                 structureName: $0.structure, lines: lines[$0.id] ?? []) }, page: page, total: total)

@@ -42,9 +42,21 @@ public struct JSONLogHandler: LogHandler {
         return line + "}\n"
     }
 
+    static let sensitiveKeyFragmentBytes = sensitiveKeyFragments.map { Array($0.utf8) }
+
+    /// Called for every key of every line: ASCII keys (all of ours) are matched bytewise, without
+    /// Foundation; others are lowercased the Unicode way first (the Kelvin sign is a "k").
     static func isSensitive(_ key: String) -> Bool {
-        let lowered = key.lowercased()
-        return sensitiveKeyFragments.contains { lowered.contains($0) }
+        guard key.utf8.allSatisfy({ $0 < 0x80 }) else {
+            let lowered = key.lowercased()
+            return sensitiveKeyFragments.contains { lowered.contains($0) }
+        }
+        let lowered = key.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        return sensitiveKeyFragmentBytes.contains { fragment in
+            lowered.count >= fragment.count && (0...(lowered.count - fragment.count)).contains { start in
+                lowered[start..<(start + fragment.count)].elementsEqual(fragment)
+            }
+        }
     }
 
     static func render(_ value: Logger.Metadata.Value) -> String {
@@ -68,6 +80,8 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func quote(_ text: String) -> String {
+        // Most values need no escape at all.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -84,13 +98,31 @@ public struct JSONLogHandler: LogHandler {
         return out + "\""
     }
 
+    /// `2026-11-26T17:02:03.042Z`, written digit by digit (`String(format:)` goes through Foundation).
     static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var parts = tm()
         var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int, then separator: UInt8) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(0x30 + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+            bytes.append(separator)
+        }
+        digits(Int(parts.tm_year) + 1900, 4, then: 0x2D)
+        digits(Int(parts.tm_mon) + 1, 2, then: 0x2D)
+        digits(Int(parts.tm_mday), 2, then: 0x54)
+        digits(Int(parts.tm_hour), 2, then: 0x3A)
+        digits(Int(parts.tm_min), 2, then: 0x3A)
+        digits(Int(parts.tm_sec), 2, then: 0x2E)
+        digits(now.tv_nsec / 1_000_000, 3, then: 0x5A)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import Portal
+import Postgres
 
 /// The signed-in user of a request.
 struct Caller {
@@ -39,36 +40,64 @@ enum Guards {
     static func authenticated(allowWhilePasswordChangeRequired: Bool = false, audience: Audience = .employer,
                               _ body: @escaping @Sendable (APIRequest, RequestContext, Caller) throws -> APIResponse) -> Endpoint {
         .transactional { request, context in
-            guard let token = SessionCookie.value(in: request),
-                  let session = try SessionService(connection: context.database, settings: context.auth, origin: context.origin)
-                      .resolve(token: token) else {
-                throw Problem.unauthenticated
+            let token = SessionCookie.value(in: request)
+            let session = try token.flatMap {
+                try SessionService(connection: context.database, settings: context.auth, origin: context.origin).resolve(token: $0)
             }
-            context.observation.userID = session.userID
-            if stateChangingMethods.contains(request.method), !session.acceptsCSRFToken(request.header("x-csrf-token")) {
-                throw Problem.csrfRejected
-            }
-            switch (audience, session.kind) {
-            case (.employer, .staff): throw Problem.staffAccount
-            case (.staff, .employer): throw Problem.backOfficeOnly
-            default: break
-            }
-            if session.mustChangePassword, !allowWhilePasswordChangeRequired {
-                throw Problem.passwordChangeRequired
-            }
-            return try body(request, context, Caller(session: session, sessionToken: token))
+            let caller = try admit(session, token: token, request: request, context: context, audience: audience,
+                                   allowWhilePasswordChangeRequired: allowWhilePasswordChangeRequired)
+            return try body(request, context, caller)
         }
+    }
+
+    /// The checks of `authenticated` on a resolved session (nil: none), in their order.
+    private static func admit(_ session: SessionService.ResolvedSession?, token: String?, request: APIRequest,
+                              context: RequestContext, audience: Audience, allowWhilePasswordChangeRequired: Bool) throws -> Caller {
+        guard let session, let token else { throw Problem.unauthenticated }
+        context.observation.userID = session.userID
+        if stateChangingMethods.contains(request.method), !session.acceptsCSRFToken(request.header("x-csrf-token")) {
+            throw Problem.csrfRejected
+        }
+        switch (audience, session.kind) {
+        case (.employer, .staff): throw Problem.staffAccount
+        case (.staff, .employer): throw Problem.backOfficeOnly
+        default: break
+        }
+        if session.mustChangePassword, !allowWhilePasswordChangeRequired {
+            throw Problem.passwordChangeRequired
+        }
+        return Caller(session: session, sessionToken: token)
     }
 
     /// Under `/api/v1/structures/{id}`: the caller's access to that structure is resolved once.
     /// A structure the caller cannot see is a 404 (existence does not leak), a missing right a 403.
+    /// The access is read in the same round trip as the session (for the session's user); the
+    /// checks still come in the order of `authenticated`, then the structure's.
     static func structure(_ right: Right?, principalOnly: Bool = false,
                           _ body: @escaping @Sendable (APIRequest, RequestContext, Caller, AccessContext) throws -> APIResponse) -> Endpoint {
-        authenticated { request, context, caller in
+        .transactional { request, context in
+            let token = SessionCookie.value(in: request)
+            let requested = try? context.id("id")
+            var session: SessionService.ResolvedSession?
+            var accessRows: PostgresResult?
+            if let token {
+                let sessions = SessionService(connection: context.database, settings: context.auth, origin: context.origin)
+                if let requested {
+                    let found = try sessions.resolve(token: token, then: AccessContext.sessionUserQuery(structureID: requested))
+                    (session, accessRows) = (found?.session, found?.rows)
+                } else {
+                    session = try sessions.resolve(token: token)
+                }
+            }
+            let caller = try admit(session, token: token, request: request, context: context, audience: .employer,
+                                   allowWhilePasswordChangeRequired: false)
+            // A malformed structure id is refused only now, after the session checks.
             let structureID = try context.id("id")
             // The structure asked for, even when refused: probing for others' structures shows in the logs.
             context.observation.structureID = structureID
-            let access = try AccessContext.resolve(userID: caller.userID, structureID: structureID, on: context.database)
+            // With a session and a well-formed id, the access rows came with the session.
+            guard let accessRows else { throw AccessContext.Denial.invisible }
+            let access = try AccessContext.from(accessRows, userID: caller.userID, structureID: structureID)
             if let right { try access.require(right) }
             if principalOnly { try access.requirePrincipal() }
             return try body(request, context, caller, access)

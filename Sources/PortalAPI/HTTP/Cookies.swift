@@ -7,11 +7,22 @@ enum SessionCookie {
         guard let header = request.header("cookie") else { return nil }
         for pair in header.split(separator: ";") {
             let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
-                return parts[1].trimmingCharacters(in: .whitespaces)
+            if parts.count == 2, trimmed(parts[0]) == name {
+                return trimmed(parts[1])
             }
         }
         return nil
+    }
+
+    /// Without the surrounding spaces and tabs: ASCII bytewise (cookie headers are ASCII), other
+    /// text as Foundation trims `.whitespaces`.
+    static func trimmed(_ text: Substring) -> String {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.trimmingCharacters(in: .whitespaces) }
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        guard let first = text.utf8.firstIndex(where: { !blank($0) }), let last = text.utf8.lastIndex(where: { !blank($0) }) else {
+            return ""
+        }
+        return String(text[first...last])
     }
 
     static func set(_ token: String, maxAgeSeconds: Int) -> APIResponse.Header {

@@ -69,7 +69,7 @@ public struct Problem: Error, Sendable, Equatable {
 
     public var response: APIResponse {
         let body = Body(title: title, status: status, code: code, detail: detail, errors: errors.isEmpty ? nil : errors)
-        let bytes = (try? APIResponse.encoder.encode(body)).map(Array.init) ?? []
+        let bytes = (try? APIResponse.encodeJSON(body)) ?? []
         return APIResponse(status: status,
                            headers: [APIResponse.Header("Content-Type", "application/problem+json; charset=utf-8"),
                                      APIResponse.Header("Cache-Control", "no-store")] + extraHeaders,
