@@ -6,7 +6,7 @@ RUN_DIR := .data
 PG_PORT := 54329
 HTTP_PORT := 8080
 
-.PHONY: help deps build up down status test test-pgbouncer bench
+.PHONY: help deps build up down status test test-pgbouncer bench fuzz fuzz-smoke fuzz-api
 
 help:
 	@echo "make up      install/check dependencies, build (release), start the stack in $(RUN_DIR)/"
@@ -16,6 +16,8 @@ help:
 	@echo "make test-pgbouncer  only the end-to-end tests, through PgBouncer (transaction pooling)"
 	@echo "make bench   /readyz through nginx vs pgbench, and ij-worker ingest vs psql \\copy (figures, not tests)"
 	@echo "make build   swift build (debug)"
+	@echo "make fuzz    libFuzzer harnesses (Fuzz/), FUZZ_SECONDS each (default 60); fuzz-smoke: 15 s each"
+	@echo "make fuzz-api  schemathesis against openapi.yaml on a throwaway stack, SCHEMATHESIS_EXAMPLES per operation (default 500)"
 
 # As root, install what is missing; otherwise only check and say what to install.
 deps:
@@ -42,7 +44,7 @@ status:
 # its own stack with PgBouncer, the second reads files, the worker never goes through PgBouncer).
 test:
 	rc=0; bash scripts/test.sh || rc=$$?; \
-	bash scripts/test.sh --no-build --skip-swift --pgbouncer -- -k "not scale_out and not compose and not test_85_worker" || rc=$$?; \
+	bash scripts/test.sh --no-build --skip-swift --pgbouncer -- -k "not scale_out and not compose and not test_85_worker and not schemathesis" || rc=$$?; \
 	exit $$rc
 
 test-pgbouncer:
@@ -50,3 +52,18 @@ test-pgbouncer:
 
 bench:
 	bash scripts/bench.sh
+
+FUZZ_SECONDS ?= 60
+SCHEMATHESIS_EXAMPLES ?= 500
+
+fuzz:
+	bash scripts/fuzz.sh --seconds $(FUZZ_SECONDS)
+
+# CI: replays every committed input, then fuzzes each harness briefly.
+fuzz-smoke:
+	bash scripts/fuzz.sh --seconds 15
+
+# Random (seeded by the clock, printed) rather than the derandomized pass of `make test`.
+fuzz-api:
+	PORTAL_SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) PORTAL_SCHEMATHESIS_SEED=$${PORTAL_SCHEMATHESIS_SEED:-$$(date +%s)} \
+	PORTAL_SCHEMATHESIS_SECONDS=$${PORTAL_SCHEMATHESIS_SECONDS:-3600} bash scripts/test.sh --skip-swift -- -q -s -k schemathesis
