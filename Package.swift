@@ -94,7 +94,8 @@ if Context.environment["PORTAL_FUZZ"] == "1" {
     package.targets += [
         .executableTarget(name: "fuzz-fastcgi", dependencies: ["FastCGI"], path: "Fuzz/fastcgi"),
         .executableTarget(name: "fuzz-batch", dependencies: ["OCSOBatch"], path: "Fuzz/batch"),
-        .executableTarget(name: "fuzz-json", dependencies: ["PortalAPI", "Portal"], path: "Fuzz/json"),
-        .executableTarget(name: "fuzz-multipart", dependencies: ["PortalAPI", "Portal"], path: "Fuzz/multipart"),
+        .target(name: "FuzzSupport", dependencies: ["PortalAPI"], path: "Fuzz/support"),
+        .executableTarget(name: "fuzz-json", dependencies: ["PortalAPI", "Portal", "FuzzSupport"], path: "Fuzz/json"),
+        .executableTarget(name: "fuzz-multipart", dependencies: ["PortalAPI", "Portal", "FuzzSupport"], path: "Fuzz/multipart"),
     ]
 }

@@ -3,6 +3,7 @@
 // integers, booleans, PATCH-style changes. Whatever the bytes, the outcome is values or a
 // Problem with a 4xx status, never another error or a crash.
 @testable import PortalAPI
+import FuzzSupport
 import Portal
 
 private let allowed: Set<String> = ["last_name", "first_name", "landline_phone", "mobile_phone", "job_title", "email", "grants",
@@ -12,7 +13,7 @@ private let allowed: Set<String> = ["last_name", "first_name", "landline_phone",
 public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let request = APIRequest(method: "POST", path: "/api/v1/users", headers: ["content-type": "application/json; charset=utf-8"],
                              body: Array(UnsafeBufferPointer(start: data, count: size)))
-    do {
+    clientErrorsOnly {
         let body = try JSONBody(request, allowed: allowed)
         _ = IdentityInput.read(from: body, jobTitleRequired: false)
         _ = UserEndpoints.readGrants(body)
@@ -22,11 +23,6 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = body.bool("payroll_deduction", required: false)
         _ = body.optionalStringChange("contract_reference", maxLength: 64)
         try body.finish()
-    } catch let problem as Problem {
-        precondition((400..<500).contains(problem.status), "status \(problem.status) for a request body")
-        precondition(!problem.response.body.isEmpty, "problem without a body")
-    } catch {
-        preconditionFailure("unexpected error: \(error)")
     }
     return 0
 }
