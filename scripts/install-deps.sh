@@ -55,8 +55,14 @@ command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 # python3-pytest would not serve).
 need_pytest=0
 python3 -c 'import pytest' >/dev/null 2>&1 || need_pytest=1
+# schemathesis (openapi.yaml against the stack, tests/e2e/test_97), pinned: a new release may
+# generate other cases.
+SCHEMATHESIS_VERSION=4.32.5
+need_schemathesis=0
+python3 -c "import schemathesis, sys; sys.exit(schemathesis.__version__ != '$SCHEMATHESIS_VERSION')" >/dev/null 2>&1 \
+    || need_schemathesis=1
 
-if ((${#missing[@]} == 0 && need_pytest == 0)); then
+if ((${#missing[@]} == 0 && need_pytest == 0 && need_schemathesis == 0)); then
     log "all dependencies present"
     exit 0
 fi
@@ -64,6 +70,8 @@ fi
 if ((check_only)) || ! is_root; then
     ((${#missing[@]})) && log "missing packages; run: sudo apt-get install -y ${missing[*]}"
     ((need_pytest)) && log "pytest missing for $(command -v python3); run: python3 -m pip install --user pytest"
+    ((need_schemathesis)) && log "schemathesis $SCHEMATHESIS_VERSION missing for $(command -v python3); run:" \
+        "python3 -m pip install --user schemathesis==$SCHEMATHESIS_VERSION"
     exit 1
 fi
 
@@ -90,5 +98,10 @@ if ((need_pytest)); then
         apt_get install -y -qq --no-install-recommends python3-pytest >/dev/null
     fi
     python3 -c 'import pytest' >/dev/null 2>&1 || die "pytest still not importable by $(command -v python3)"
+fi
+if ((need_schemathesis)); then
+    log "installing schemathesis $SCHEMATHESIS_VERSION for $(command -v python3)"
+    python3 -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" \
+        || die "pip could not install schemathesis $SCHEMATHESIS_VERSION"
 fi
 log "dependencies installed"

@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import support
-from support import request
+from support import assert_problem, request
 
 MAIL_DIR = os.environ.get("PORTAL_E2E_MAIL_DIR", "")
 STRONG = "Vrai-Secret-2026"
@@ -98,9 +98,9 @@ def temporary_password(address):
     return next(line.strip() for line in mail.get_content().splitlines() if len(line.strip()) == 12 and " " not in line.strip())
 
 
-def logged_in_principal(address):
-    """A fresh structure with `address` as its principal, password changed: (structure, cookie, csrf)."""
-    structure = create_structure()
+def logged_in_principal(address, structure=None):
+    """`address` as the principal of `structure` (default: a fresh one), password changed: (structure, cookie, csrf)."""
+    structure = structure or create_structure()
     sign_up(structure, address)
     temporary = temporary_password(address)
     login = json_request("POST", "/api/v1/session", {"email": address, "password": temporary})
@@ -109,3 +109,33 @@ def logged_in_principal(address):
                            cookie=session_cookie(login), csrf=login.json()["csrf_token"])
     assert changed.status == 200, changed
     return structure, session_cookie(changed), changed.json()["csrf_token"]
+
+
+def create_staff(address, *teams):
+    """`portalctl staff create --json`, as an operator would: the temporary password."""
+    proc = subprocess.run(
+        [os.path.join(support.RUN_DIR, "bin", "portalctl"), "staff", "create", "--email", address, "--first-name", "Marie",
+         "--last-name", "Durand", *[arg for team in teams for arg in ("--team", team)], "--json"],
+        env={**os.environ, "PORTAL_PASSWORD_HASH": "minimal",
+             "PORTAL_DATABASE_URL": f"host={support.PG_HOST} port={support.PG_PORT} dbname=portal user=portal_owner"},
+        capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    created = json.loads(proc.stdout)
+    assert created["teams"] == list(teams), created
+    return created["temporary_password"]
+
+
+def staff_session(*teams):
+    """A staff member logged in with the password changed: (address, cookie, csrf)."""
+    address = f"e2e.staff.{random.randrange(16**10):010x}@ocso.fr"
+    temporary = create_staff(address, *teams)
+    login = json_request("POST", "/api/v1/session", {"email": address, "password": temporary})
+    assert login.status == 200, login
+    assert login.json()["must_change_password"] is True
+    assert login.json()["user"]["kind"] == "staff"
+    cookie, csrf = session_cookie(login), login.json()["csrf_token"]
+    assert_problem(request("GET", "/api/v1/backoffice/requests", headers={"Cookie": cookie}), 403, "password_change_required")
+    changed = json_request("POST", "/api/v1/me/password", {"current_password": temporary, "new_password": STRONG},
+                           cookie=cookie, csrf=csrf)
+    assert changed.status == 200, changed
+    return address, session_cookie(changed), changed.json()["csrf_token"]

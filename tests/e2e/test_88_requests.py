@@ -6,19 +6,15 @@ sees the reply and receives the mail. nginx and the responder agree on the uploa
 Multipart bodies are built by hand here, so the parser under test is not also the encoder."""
 
 import json
-import os
 import socket
-import subprocess
 import uuid
 
 import pytest
 
 import support
-from accounts import STRONG, json_request, logged_in_principal, session_cookie, wait_mail
+from accounts import STRONG, json_request, logged_in_principal, session_cookie, staff_session, wait_mail
 from support import assert_problem, request
 
-BIN_DIR = os.environ.get("PORTAL_E2E_BIN_DIR", "")
-OWNER_URL = os.environ.get("PORTAL_E2E_OWNER_URL", "")
 BOUNDARY = "----e2eBoundary" + uuid.uuid4().hex
 MIB = 1024 * 1024
 
@@ -90,34 +86,6 @@ def raw_post(path, content_length, body_chunks, timeout=30.0):
     status = int(lines[0].split()[1])
     headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
     return support.Response(status, headers, payload, 0.0)
-
-
-def create_staff(address, *teams):
-    proc = subprocess.run(
-        [os.path.join(BIN_DIR, "portalctl"), "staff", "create", "--email", address, "--first-name", "Marie",
-         "--last-name", "Durand", *[arg for team in teams for arg in ("--team", team)], "--json"],
-        env={**os.environ, "PORTAL_PASSWORD_HASH": "minimal", "PORTAL_DATABASE_URL": OWNER_URL},
-        capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 0, proc.stderr
-    created = json.loads(proc.stdout)
-    assert created["teams"] == list(teams), created
-    return created["temporary_password"]
-
-
-def staff_session(*teams):
-    """A staff member logged in with the password changed: (address, cookie, csrf)."""
-    address = f"e2e.staff.{uuid.uuid4().hex[:10]}@ocso.fr"
-    temporary = create_staff(address, *teams)
-    login = json_request("POST", "/api/v1/session", {"email": address, "password": temporary})
-    assert login.status == 200, login
-    assert login.json()["must_change_password"] is True
-    assert login.json()["user"]["kind"] == "staff"
-    cookie, csrf = session_cookie(login), login.json()["csrf_token"]
-    assert_problem(get("/api/v1/backoffice/requests", cookie), 403, "password_change_required")
-    changed = json_request("POST", "/api/v1/me/password", {"current_password": temporary, "new_password": STRONG},
-                           cookie=cookie, csrf=csrf)
-    assert changed.status == 200, changed
-    return address, session_cookie(changed), changed.json()["csrf_token"]
 
 
 @pytest.fixture
