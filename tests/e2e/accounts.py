@@ -98,6 +98,15 @@ def temporary_password(address):
     return next(line.strip() for line in mail.get_content().splitlines() if len(line.strip()) == 12 and " " not in line.strip())
 
 
+def reset_password(address, new_password):
+    """The mailed reset flow, as the account's owner would follow it."""
+    assert json_request("POST", "/api/v1/password-resets", {"email": address}).status == 202
+    mail = wait_mail(address, "Réinitialisation")
+    token = next(line.strip() for line in mail.get_content().splitlines() if re.fullmatch(r"[A-Za-z0-9_-]{43}", line.strip()))
+    done = json_request("POST", f"/api/v1/password-resets/{token}", {"new_password": new_password})
+    assert done.status == 204, done
+
+
 def logged_in_principal(address, structure=None):
     """`address` as the principal of `structure` (default: a fresh one), password changed: (structure, cookie, csrf)."""
     structure = structure or create_structure()

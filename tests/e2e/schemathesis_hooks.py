@@ -23,8 +23,8 @@ import requests
 import schemathesis
 
 BASE_URL = os.environ["PORTAL_E2E_BASE_URL"]
-EMAIL = os.environ["PORTAL_FUZZ_EMAIL"]
-STAFF_EMAIL = os.environ["PORTAL_FUZZ_STAFF_EMAIL"]
+EMAIL = os.environ["PORTAL_FUZZ_EMAIL"].lower()
+STAFF_EMAIL = os.environ["PORTAL_FUZZ_STAFF_EMAIL"].lower()
 PASSWORD = os.environ["PORTAL_FUZZ_PASSWORD"]
 KNOWN = json.loads(os.environ["PORTAL_FUZZ_IDS"])
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

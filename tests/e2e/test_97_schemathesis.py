@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import support
-from accounts import STRONG, logged_in_principal, staff_session
+from accounts import STRONG, json_request, logged_in_principal, reset_password, session_cookie, staff_session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPENAPI = os.path.join(HERE, "..", "..", "openapi.yaml")
@@ -58,13 +58,22 @@ def accounts():
     """The demo structure's principal, a delegated user, a démarche with a file and a staff
     member of its team: the two addresses, and the ids the hooks steer path parameters to."""
     sid = demo_structure_id()
-    taken = support.psql(f"SELECT count(*) FROM structure_access WHERE structure_id = {sid} AND role = 'principal'")
-    assert taken == "0", "the demo structure already has a principal user on this stack: run on a fresh one (make fuzz-api)"
-    address = f"fuzz.{uuid.uuid4().hex[:10]}@example.fr"
-    _, cookie, csrf = logged_in_principal(address, structure={**DEMO, "id": sid})
+    principal = support.psql(f"""SELECT u.email FROM users u JOIN structure_access a ON a.user_id = u.id
+                                 WHERE a.structure_id = {sid} AND a.role = 'principal'""")
+    if principal:
+        # The Swift tests' fixtures signed one up: take the account over as its owner would.
+        address = principal
+        reset_password(address, STRONG)
+        login = json_request("POST", "/api/v1/session", {"email": address, "password": STRONG})
+        assert login.status == 200 and not login.json()["must_change_password"], login
+        cookie, csrf = session_cookie(login), login.json()["csrf_token"]
+    else:
+        address = f"fuzz.{uuid.uuid4().hex[:10]}@example.fr"
+        _, cookie, csrf = logged_in_principal(address, structure={**DEMO, "id": sid})
     headers = {"Cookie": cookie, "X-CSRF-Token": csrf}
     delegated = support.request("POST", "/api/v1/users", headers={**headers, "Content-Type": "application/json"},
-                                body=json.dumps({"last_name": "Fuzz", "first_name": "Délégué", "email": f"d.{address}",
+                                body=json.dumps({"last_name": "Fuzz", "first_name": "Délégué",
+                                                 "email": f"fuzz.{uuid.uuid4().hex[:10]}@example.fr",
                                                  "grants": [{"structure_id": sid, "rights": ["insured"]}]}).encode())
     assert delegated.status == 201, delegated
     boundary = "fuzz" + uuid.uuid4().hex
