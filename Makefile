@@ -6,7 +6,7 @@ RUN_DIR := .data
 PG_PORT := 54329
 HTTP_PORT := 8080
 
-.PHONY: help deps build up down status test test-pgbouncer test-faults bench
+.PHONY: help deps build up down status test test-pgbouncer test-faults bench fuzz fuzz-smoke fuzz-api
 
 help:
 	@echo "make up      install/check dependencies, build (release), start the stack in $(RUN_DIR)/"
@@ -17,6 +17,8 @@ help:
 	@echo "make test-faults     only the fault-injection tests (tests/faults), on a throwaway stack"
 	@echo "make bench   API endpoints through nginx vs pgbench replaying their SQL, open-loop latency, ingest vs psql \\copy (figures, not tests; docs/performance.md)"
 	@echo "make build   swift build (debug)"
+	@echo "make fuzz    libFuzzer harnesses (Fuzz/), FUZZ_SECONDS each (default 60); fuzz-smoke: 15 s each"
+	@echo "make fuzz-api  schemathesis against openapi.yaml on a throwaway stack, SCHEMATHESIS_EXAMPLES per operation (default 500)"
 
 # As root, install what is missing; otherwise only check and say what to install.
 deps:
@@ -44,7 +46,7 @@ status:
 # Then the fault tests, but for the responder SIGKILL one that the first pass ran already.
 test:
 	rc=0; bash scripts/test.sh || rc=$$?; \
-	bash scripts/test.sh --no-build --skip-swift --pgbouncer -- -k "not scale_out and not compose and not test_85_worker" || rc=$$?; \
+	bash scripts/test.sh --no-build --skip-swift --pgbouncer -- -k "not scale_out and not compose and not test_85_worker and not schemathesis" || rc=$$?; \
 	bash scripts/test.sh --no-build --skip-swift --faults -- -k "not sigkill_of_one_responder" || rc=$$?; \
 	exit $$rc
 
@@ -56,3 +58,18 @@ test-faults:
 
 bench:
 	bash scripts/bench.sh
+
+FUZZ_SECONDS ?= 60
+SCHEMATHESIS_EXAMPLES ?= 500
+
+fuzz:
+	bash scripts/fuzz.sh --seconds $(FUZZ_SECONDS)
+
+# CI: replays every committed input, then fuzzes each harness briefly.
+fuzz-smoke:
+	bash scripts/fuzz.sh --seconds 15
+
+# Random (seeded by the clock, printed) rather than the derandomized pass of `make test`.
+fuzz-api:
+	PORTAL_SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) PORTAL_SCHEMATHESIS_SEED=$${PORTAL_SCHEMATHESIS_SEED:-$$(date +%s)} \
+	PORTAL_SCHEMATHESIS_SECONDS=$${PORTAL_SCHEMATHESIS_SECONDS:-3600} bash scripts/test.sh --skip-swift -- -q -s -k schemathesis

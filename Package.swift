@@ -87,3 +87,15 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer harnesses (Fuzz/, built by scripts/fuzz.sh with -sanitize=fuzzer,address): declared
+// only when PORTAL_FUZZ=1, so a plain `swift build` or `swift test` never compiles them.
+if Context.environment["PORTAL_FUZZ"] == "1" {
+    package.targets += [
+        .executableTarget(name: "fuzz-fastcgi", dependencies: ["FastCGI"], path: "Fuzz/fastcgi"),
+        .executableTarget(name: "fuzz-batch", dependencies: ["OCSOBatch"], path: "Fuzz/batch"),
+        .target(name: "FuzzSupport", dependencies: ["PortalAPI"], path: "Fuzz/support"),
+        .executableTarget(name: "fuzz-json", dependencies: ["PortalAPI", "Portal", "FuzzSupport"], path: "Fuzz/json"),
+        .executableTarget(name: "fuzz-multipart", dependencies: ["PortalAPI", "Portal", "FuzzSupport"], path: "Fuzz/multipart"),
+    ]
+}

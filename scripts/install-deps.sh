@@ -62,8 +62,14 @@ python3 -c 'import pytest' >/dev/null 2>&1 || need_pytest=1
 # Selenium (PyPI) for the browser tests, likewise for that python3.
 need_selenium=0
 python3 -c 'import selenium' >/dev/null 2>&1 || need_selenium=1
+# schemathesis (openapi.yaml against the stack, tests/e2e/test_97), pinned: a new release may
+# generate other cases.
+SCHEMATHESIS_VERSION=4.32.5
+need_schemathesis=0
+python3 -c "import schemathesis, sys; sys.exit(schemathesis.__version__ != '$SCHEMATHESIS_VERSION')" >/dev/null 2>&1 \
+    || need_schemathesis=1
 
-if ((${#missing[@]} == 0 && need_pytest == 0 && need_selenium == 0)); then
+if ((${#missing[@]} == 0 && need_pytest == 0 && need_selenium == 0 && need_schemathesis == 0)); then
     log "all dependencies present"
     exit 0
 fi
@@ -72,6 +78,8 @@ if ((check_only)) || ! is_root; then
     ((${#missing[@]})) && log "missing packages; run: sudo apt-get install -y ${missing[*]}"
     ((need_pytest)) && log "pytest missing for $(command -v python3); run: python3 -m pip install --user pytest"
     ((need_selenium)) && log "selenium missing for $(command -v python3); run: python3 -m pip install --user selenium"
+    ((need_schemathesis)) && log "schemathesis $SCHEMATHESIS_VERSION missing for $(command -v python3); run:" \
+        "python3 -m pip install --user schemathesis==$SCHEMATHESIS_VERSION"
     exit 1
 fi
 
@@ -103,4 +111,9 @@ install_python_module() { # MODULE DEBIAN_PACKAGE
 
 if ((need_pytest)); then install_python_module pytest python3-pytest; fi
 if ((need_selenium)); then install_python_module selenium python3-selenium; fi
+if ((need_schemathesis)); then
+    log "installing schemathesis $SCHEMATHESIS_VERSION for $(command -v python3)"
+    python3 -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" \
+        || die "pip could not install schemathesis $SCHEMATHESIS_VERSION"
+fi
 log "dependencies installed"

@@ -91,6 +91,20 @@ import Testing
         #expect(outcome.rejection?.lineNumber == 3)
     }
 
+    /// Found by Fuzz/batch: 9999999 × 9223372959.19 € is just below 2⁶³ cents, and adding
+    /// other_movement overflowed (a trap: ij-worker died on the file instead of rejecting it).
+    @Test(arguments: ["9999999999.99", "-9999999999.99"])
+    func lineAmountsOverflowingSixtyFourBitsRejectTheFile(otherMovement: String) throws {
+        let (insurer, ss) = otherMovement.hasPrefix("-") ? ("0.00", "9223372959.19") : ("9223372959.19", "0.00")
+        let body = [
+            "R;OVF;1234567;99999999800019;2021-06-18;0.00",
+            "L;OVF;MAT001;X;2021-01-01;2021-12-31;MAL;9999999;\(ss);\(otherMovement);\(insurer)",
+        ]
+        let outcome = try parse(Sample.ij(body))
+        #expect(outcome.rejection?.reason == .invalidField)
+        #expect(outcome.rejection?.lineNumber == 3)
+    }
+
     @Test(arguments: [(4, "2021-02-30"), (4, "2021-02-29"), (4, "2021-13-01"), (4, "2021-5-07"), (4, "07/05/2021"),
                       (4, "2021-05-07 "), (5, " 2021-05-26"), (5, "20210526"), (5, ""), (5, "2021-05-26T00:00:00")])
     func impossibleOrMalformedDatesRejectTheFile(field: Int, value: String) throws {

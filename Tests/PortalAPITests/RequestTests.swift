@@ -295,6 +295,12 @@ import TestSupport
                  "multipart/form-data; boundary=\(Multipart.boundary)", 400, "malformed_multipart"),
                 ("header without colon", Array("--\(Multipart.boundary)\r\nContent-Disposition form-data\r\n\r\nx\r\n--\(Multipart.boundary)--\r\n".utf8),
                  "multipart/form-data; boundary=\(Multipart.boundary)", 400, "malformed_multipart"),
+                // multipart-kit traps on these (the responder would die): found by Fuzz/multipart.
+                ("non-ASCII byte in a header name", Array("--\(Multipart.boundary)\r\nContent-Dis\u{EA}position: form-data; name=\"subject\"\r\n\r\nx\r\n--\(Multipart.boundary)--\r\n".utf8),
+                 "multipart/form-data; boundary=\(Multipart.boundary)", 400, "malformed_multipart"),
+                ("non-ASCII header name in a later part", Multipart.body([.field("category", "question")], close: false)
+                    + Array("--\(Multipart.boundary)\r\n\u{FF}: x\r\n\r\ny\r\n--\(Multipart.boundary)--\r\n".utf8),
+                 "multipart/form-data; boundary=\(Multipart.boundary)", 400, "malformed_multipart"),
                 ("garbage", (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) }, "multipart/form-data; boundary=\(Multipart.boundary)",
                  400, "malformed_multipart"),
             ]

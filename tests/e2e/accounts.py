@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import support
-from support import request
+from support import assert_problem, request
 
 MAIL_DIR = os.environ.get("PORTAL_E2E_MAIL_DIR", "")
 STRONG = "Vrai-Secret-2026"
@@ -109,9 +109,18 @@ def temporary_password(address, subject_part="mot de passe temporaire"):
     return next(line.strip() for line in mail.get_content().splitlines() if len(line.strip()) == 12 and " " not in line.strip())
 
 
-def logged_in_principal(address):
-    """A fresh structure with `address` as its principal, password changed: (structure, cookie, csrf)."""
-    structure = create_structure()
+def reset_password(address, new_password):
+    """The mailed reset flow, as the account's owner would follow it."""
+    assert json_request("POST", "/api/v1/password-resets", {"email": address}).status == 202
+    mail = wait_mail(address, "Réinitialisation")
+    token = next(line.strip() for line in mail.get_content().splitlines() if re.fullmatch(r"[A-Za-z0-9_-]{43}", line.strip()))
+    done = json_request("POST", f"/api/v1/password-resets/{token}", {"new_password": new_password})
+    assert done.status == 204, done
+
+
+def logged_in_principal(address, structure=None):
+    """`address` as the principal of `structure` (default: a fresh one), password changed: (structure, cookie, csrf)."""
+    structure = structure or create_structure()
     sign_up(structure, address)
     temporary = temporary_password(address)
     login = json_request("POST", "/api/v1/session", {"email": address, "password": temporary})
@@ -130,3 +139,19 @@ def create_staff(address, *teams):
     created = json.loads(proc.stdout)
     assert created["teams"] == list(teams), created
     return created["temporary_password"]
+
+
+def staff_session(*teams):
+    """A staff member logged in with the password changed: (address, cookie, csrf)."""
+    address = f"e2e.staff.{random.randrange(16**10):010x}@ocso.fr"
+    temporary = create_staff(address, *teams)
+    login = json_request("POST", "/api/v1/session", {"email": address, "password": temporary})
+    assert login.status == 200, login
+    assert login.json()["must_change_password"] is True
+    assert login.json()["user"]["kind"] == "staff"
+    cookie, csrf = session_cookie(login), login.json()["csrf_token"]
+    assert_problem(request("GET", "/api/v1/backoffice/requests", headers={"Cookie": cookie}), 403, "password_change_required")
+    changed = json_request("POST", "/api/v1/me/password", {"current_password": temporary, "new_password": STRONG},
+                           cookie=cookie, csrf=csrf)
+    assert changed.status == 200, changed
+    return address, session_cookie(changed), changed.json()["csrf_token"]

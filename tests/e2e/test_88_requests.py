@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 import support
-from accounts import STRONG, create_staff, json_request, logged_in_principal, session_cookie, wait_mail
+from accounts import STRONG, json_request, logged_in_principal, session_cookie, staff_session, wait_mail
 from support import assert_problem, request
 
 BOUNDARY = "----e2eBoundary" + uuid.uuid4().hex
@@ -86,22 +86,6 @@ def raw_post(path, content_length, body_chunks, timeout=30.0):
     status = int(lines[0].split()[1])
     headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
     return support.Response(status, headers, payload, 0.0)
-
-
-def staff_session(*teams):
-    """A staff member logged in with the password changed: (address, cookie, csrf)."""
-    address = f"e2e.staff.{uuid.uuid4().hex[:10]}@ocso.fr"
-    temporary = create_staff(address, *teams)
-    login = json_request("POST", "/api/v1/session", {"email": address, "password": temporary})
-    assert login.status == 200, login
-    assert login.json()["must_change_password"] is True
-    assert login.json()["user"]["kind"] == "staff"
-    cookie, csrf = session_cookie(login), login.json()["csrf_token"]
-    assert_problem(get("/api/v1/backoffice/requests", cookie), 403, "password_change_required")
-    changed = json_request("POST", "/api/v1/me/password", {"current_password": temporary, "new_password": STRONG},
-                           cookie=cookie, csrf=csrf)
-    assert changed.status == 200, changed
-    return address, session_cookie(changed), changed.json()["csrf_token"]
 
 
 @pytest.fixture

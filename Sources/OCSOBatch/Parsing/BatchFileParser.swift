@@ -280,9 +280,11 @@ public final class BatchFileParser {
         let ssDaily = try amount(8, "ss_daily")
         let otherMovement = try amount(9, "other_movement")
         let insurerDaily = try amount(10, "insurer_daily")
-        // Every amount is below 10¹² cents in magnitude, so only the product can overflow.
-        let (product, overflow) = Int64(days).multipliedReportingOverflow(by: insurerDaily.value - ssDaily.value)
-        guard !overflow, (product + otherMovement.value).magnitude < UInt64(Self.amountLimit) else {
+        // Every amount is below 10¹² cents in magnitude, so the difference cannot overflow; the
+        // product can, and so can adding other_movement to a product just below 2⁶³.
+        let (product, productOverflow) = Int64(days).multipliedReportingOverflow(by: insurerDaily.value - ssDaily.value)
+        let (lineAmount, sumOverflow) = product.addingReportingOverflow(otherMovement.value)
+        guard !productOverflow, !sumOverflow, lineAmount.magnitude < UInt64(Self.amountLimit) else {
             throw reject(.invalidField, "Le montant de la ligne, days × (insurer_daily − ss_daily) + other_movement, dépasse 9 999 999 999,99.")
         }
         lineRecords += 1

@@ -12,19 +12,7 @@ enum RequestEndpoints {
         })
 
         router.add("POST", "/api/v1/structures/{id}/requests", Guards.structure(.requests) { request, context, _, access in
-            let body = try MultipartBody(request, allowed: ["category", "subject", "message"], fileField: "attachments")
-            let category = body.string("category", required: false, maxLength: 64)
-            let subject = body.string("subject", required: false, maxLength: 1_000)
-            let message = body.string("message", required: false, maxLength: 20_000)
-            let attachments = body.attachments(field: "attachments")
-            var validated: NewRequest?
-            switch NewRequest.validated(category: category, subject: subject, message: message, attachments: attachments,
-                                        attachmentsRefused: body.filesRefused) {
-            case .success(let new): validated = new
-            case .failure(let failure): failure.issues.forEach(body.record)
-            }
-            try body.finish()
-            guard let validated else { throw Problem.validation(body.issues) }
+            let validated = try newRequest(from: request)
             let detail = try RequestProblems.mapping {
                 try EmployerRequests(connection: context.database, origin: context.origin).submit(access, validated)
             }
@@ -55,6 +43,25 @@ enum RequestEndpoints {
                 .attachment(access, requestID: try context.id("req"), attachmentID: try context.id("att")) else { throw Problem.notFound }
             return Download.response(file, request: request)
         })
+    }
+
+    /// The démarche a multipart form describes, fields and files checked; else a 4xx `Problem`
+    /// listing every problem. No database: the fuzz harness (Fuzz/multipart) calls it directly.
+    static func newRequest(from request: APIRequest) throws -> NewRequest {
+        let body = try MultipartBody(request, allowed: ["category", "subject", "message"], fileField: "attachments")
+        let category = body.string("category", required: false, maxLength: 64)
+        let subject = body.string("subject", required: false, maxLength: 1_000)
+        let message = body.string("message", required: false, maxLength: 20_000)
+        let attachments = body.attachments(field: "attachments")
+        var validated: NewRequest?
+        switch NewRequest.validated(category: category, subject: subject, message: message, attachments: attachments,
+                                    attachmentsRefused: body.filesRefused) {
+        case .success(let new): validated = new
+        case .failure(let failure): failure.issues.forEach(body.record)
+        }
+        try body.finish()
+        guard let validated else { throw Problem.validation(body.issues) }
+        return validated
     }
 }
 

@@ -30,6 +30,10 @@ struct MultipartForm {
             throw Self.malformed("La délimitation (boundary) du corps multipart est absente ou invalide.")
         }
 
+        guard Self.headerNamesAreASCII(request.body, boundary: boundary) else {
+            throw Self.malformed("Le corps multipart est mal formé.")
+        }
+
         var parts: [Part] = []
         var headers: [(String, String)] = []
         var body = ByteBuffer()
@@ -81,6 +85,21 @@ struct MultipartForm {
         guard dispositions.count == 1, let disposition = MultipartHeaderValue(dispositions[0].1), disposition.value == "form-data",
               let name = disposition.parameters["name"], !name.isEmpty else { return nil }
         return Part(name: name, fileName: disposition.parameters["filename"], body: Array(body.readableBytesView))
+    }
+
+    /// multipart-kit 4.7.1 traps (index out of range: the responder would die) on a byte ≥ 0x80 in
+    /// a part's header name. This runs its parser over a copy where such bytes are DEL, a byte it
+    /// refuses in header names and treats like any other byte everywhere else (the boundary is
+    /// ASCII, so it never matches either), so both copies take the same path up to that byte:
+    /// false when the real body would have reached one in a header name, or is malformed anyway.
+    static func headerNamesAreASCII(_ body: [UInt8], boundary: String) -> Bool {
+        guard body.contains(where: { $0 >= 0x80 }) else { return true }
+        do {
+            try MultipartParser(boundary: boundary).execute(body.map { $0 < 0x80 ? $0 : 0x7F })
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// RFC 2046 §5.1.1: 1 to 70 characters from a restricted set, not ending with a space.
