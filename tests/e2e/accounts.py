@@ -63,11 +63,16 @@ def create_structure():
     raise AssertionError("no free client number")
 
 
-def wait_mail(recipient, subject_part, timeout=15.0):
-    """The newest .eml for `recipient` whose subject contains `subject_part`."""
+def mail_files():
+    return set(glob.glob(os.path.join(MAIL_DIR, "*.eml")))
+
+
+def wait_mail(recipient, subject_part, timeout=15.0, ignore=frozenset()):
+    """The newest .eml for `recipient` whose subject contains `subject_part`, among the files not
+    in `ignore` (the mails already there before the action that sends a new one)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for path in sorted(glob.glob(os.path.join(MAIL_DIR, "*.eml")), key=os.path.getmtime, reverse=True):
+        for path in sorted(mail_files() - set(ignore), key=os.path.getmtime, reverse=True):
             with open(path, "rb") as f:
                 message = email.message_from_bytes(f.read(), policy=email.policy.default)
             if message["To"].addresses[0].addr_spec == recipient and subject_part in message["Subject"]:
@@ -111,8 +116,9 @@ def temporary_password(address, subject_part="mot de passe temporaire"):
 
 def reset_password(address, new_password):
     """The mailed reset flow, as the account's owner would follow it."""
+    earlier = mail_files()
     assert json_request("POST", "/api/v1/password-resets", {"email": address}).status == 202
-    mail = wait_mail(address, "Réinitialisation")
+    mail = wait_mail(address, "Réinitialisation", ignore=earlier)
     token = next(line.strip() for line in mail.get_content().splitlines() if re.fullmatch(r"[A-Za-z0-9_-]{43}", line.strip()))
     done = json_request("POST", f"/api/v1/password-resets/{token}", {"new_password": new_password})
     assert done.status == 204, done
