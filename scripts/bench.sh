@@ -14,9 +14,9 @@
 #   scripts/bench/replay.py. Also: CPU time per request of the responders,
 #   nginx and PostgreSQL, and the responders' RSS under load.
 # openloop: each API endpoint at a constant rate (--rate-fraction of the
-#   maximum that the api part measured, or that a short wrk run measures) with
-#   tools/openloop (requests sent on schedule, latency counted from when each
-#   was due): p50, p99, p99.9 and errors.
+#   maximum a 5-s wrk run measures just before) with tools/openloop (requests
+#   sent on schedule, latency counted from when each was due): p50, p99,
+#   p99.9 and errors.
 # ingest: `ij-worker ingest` of a generated IJ batch file (default 1,000,000
 #   lines) for the synthetic dataset, wall time and peak RSS, against `psql
 #   \copy` of the same R and L lines into UNLOGGED tables with the columns of
@@ -189,9 +189,7 @@ fi
 
 if ((run_api || run_openloop)); then
     log "principal of $structure signs in (scripts/bench/session.py)"
-    BENCH_COOKIE=$(python3 "$bench_py/session.py" --base-url "$PORTAL_E2E_BASE_URL" --mail-dir "$PORTAL_E2E_MAIL_DIR" \
-        --portalctl "$PORTAL_E2E_BIN_DIR/portalctl" --owner-url "$PORTAL_E2E_OWNER_URL" --client-number "$structure" \
-        --email principal@bench.example)
+    BENCH_COOKIE=$(python3 "$bench_py/session.py" "$structure" principal@bench.example)
     export BENCH_COOKIE
     structure_id=$(psql_su -c "SELECT id FROM structures WHERE client_number = '$structure'")
     [[ -n $structure_id ]] || die "no structure $structure"

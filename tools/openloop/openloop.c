@@ -164,6 +164,19 @@ static void close_conn(struct conn *c) {
     c->in_len = 0;
 }
 
+/* A non-blocking connect completed: idle if it succeeded, closed otherwise. */
+static void finish_connect(struct conn *c) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err) {
+        close_conn(c);
+    } else {
+        c->state = CONN_IDLE;
+        watch(c, EPOLLIN, EPOLL_CTL_MOD);
+    }
+}
+
 /* The request in flight on `c` failed: count it once, drop the connection (the next use reopens it). */
 static void fail(struct conn *c, uint64_t *counter) {
     if (c->state == CONN_BUSY) {
@@ -313,7 +326,11 @@ static void on_readable(struct conn *c) {
             continue;
         }
         if (n < 0 && errno == EAGAIN) break;
-        fail(c, &stats.errors_io); /* EOF or error: an idle connection closed by the server is only reopened */
+        /* EOF or error. A response read whole before it counts (a server closes after its last
+           keep-alive response); a request still waiting failed; an idle connection is only reopened. */
+        if (c->state == CONN_BUSY) try_complete(c);
+        if (c->state == CONN_BUSY) fail(c, &stats.errors_io);
+        else close_conn(c);
         return;
     }
     if (c->state == CONN_BUSY) try_complete(c);
@@ -368,15 +385,7 @@ int main(int argc, char **argv) {
         int n = epoll_wait(epfd, events, 256, 50);
         for (int k = 0; k < n; k++) {
             struct conn *c = events[k].data.ptr;
-            if (!c || c->state != CONN_CONNECTING) continue;
-            int err = 0;
-            socklen_t len = sizeof err;
-            getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-            if (err) close_conn(c);
-            else {
-                c->state = CONN_IDLE;
-                watch(c, EPOLLIN, EPOLL_CTL_MOD);
-            }
+            if (c && c->state == CONN_CONNECTING) finish_connect(c);
         }
     }
 
@@ -420,14 +429,7 @@ int main(int argc, char **argv) {
                 continue;
             }
             if (c->state == CONN_CONNECTING) {
-                int err = 0;
-                socklen_t len = sizeof err;
-                getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-                if (err) close_conn(c);
-                else {
-                    c->state = CONN_IDLE;
-                    watch(c, EPOLLIN, EPOLL_CTL_MOD);
-                }
+                finish_connect(c);
                 continue;
             }
             if (c->fd < 0) continue;
