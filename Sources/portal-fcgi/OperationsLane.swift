@@ -18,18 +18,18 @@ enum OperationsLane {
             // The lane's own thread: this connection is its alone, opened on the first scrape.
             var probeConfiguration = configuration.database
             probeConfiguration.applicationName = "portal-fcgi-metrics"
-            let probeDatabase: PostgresConnection? = PostgresConnection(connectingLazily: probeConfiguration)
+            let probeDatabase = PostgresConnection(connectingLazily: probeConfiguration)
             var probeFailureLogged = false
             let endpoints = OperationsEndpoints(sources: OperationsEndpoints.Sources(
                 metrics: {
-                    let before = probeDatabase?.databaseTime ?? .zero
-                    let snapshot = probeDatabase.map { database in Result { try OperationsProbe.read(on: database) } }
+                    let before = probeDatabase.databaseTime
+                    let snapshot = Result { try OperationsProbe.read(on: probeDatabase) }
                     if case .failure(let error) = snapshot, !probeFailureLogged {
                         logger.warning("operations probe failed", metadata: ["error": .string(String(describing: error))])
                     }
                     probeFailureLogged = if case .failure = snapshot { true } else { false }
                     let exposition = metrics.scrape(stats: server.stats, configuration: configuration.server, operations: snapshot)
-                    return (exposition, (probeDatabase?.databaseTime ?? .zero) - before)
+                    return (exposition, probeDatabase.databaseTime - before)
                 },
                 status: {
                     let report = FastCGIStatusReport(pool: "portal-fcgi", stats: server.stats, configuration: configuration.server)
