@@ -91,8 +91,9 @@ import Testing
         #expect(outcome.rejection?.lineNumber == 3)
     }
 
-    /// Found by Fuzz/batch: 9999999 × 9223372959.19 € is just below 2⁶³ cents, and adding
-    /// other_movement overflowed (a trap: ij-worker died on the file instead of rejecting it).
+    /// Seen while writing Fuzz/batch (its regression input replays it): 9999999 × 9223372959.19 €
+    /// is just below 2⁶³ cents, and adding other_movement overflowed (a trap: ij-worker died on the
+    /// file instead of rejecting it).
     @Test(arguments: ["9999999999.99", "-9999999999.99"])
     func lineAmountsOverflowingSixtyFourBitsRejectTheFile(otherMovement: String) throws {
         let (insurer, ss) = otherMovement.hasPrefix("-") ? ("0.00", "9223372959.19") : ("9223372959.19", "0.00")
