@@ -77,6 +77,7 @@ public final class PostgresConnection {
     /// in order. The first that fails throws, and those after it do not run. Outside a transaction
     /// they form one implicit transaction: all or nothing.
     public func queries(_ statements: [(sql: String, binds: [any PostgresBindable])]) throws -> [PostgresResult] {
+        guard !statements.isEmpty else { return [] }
         let started = ContinuousClock.now
         defer { databaseTime += .now - started }
         let handle = try usableHandle()

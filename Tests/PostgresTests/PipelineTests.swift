@@ -144,6 +144,16 @@ import TestSupport
         #expect(sameTransaction)
     }
 
+    @Test func noStatementsIsNoRoundTrip() async throws {
+        let (count, time) = try await onDedicatedThread { () -> (Int, Duration) in
+            let connection = try Self.connect(caching: true)
+            let before = connection.databaseTime
+            return (try connection.queries([]).count, connection.databaseTime - before)
+        }
+        #expect(count == 0)
+        #expect(time == .zero)
+    }
+
     @Test(arguments: [true, false])
     func theFirstFailureThrowsAndWhatFollowsDoesNotRun(caching: Bool) async throws {
         let (sqlState, count) = try await onDedicatedThread { () -> (String?, Int) in

@@ -453,6 +453,10 @@ int main(int argc, char **argv) {
     const struct samples *sets[2] = {&latency, &service};
     const char *names[2] = {"latency_ms", "service_ms"};
     for (int s = 0; s < 2; s++) {
+        if (sets[s]->count == 0) { /* no successful response: no latency to tell (JSON has no NaN) */
+            printf("\"%s\": null%s", names[s], s == 0 ? ", " : "}\n");
+            continue;
+        }
         printf("\"%s\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p99.9\": %.3f, \"max\": %.3f}%s", names[s],
                percentile(sets[s], 50), percentile(sets[s], 90), percentile(sets[s], 99), percentile(sets[s], 99.9),
                percentile(sets[s], 100), s == 0 ? ", " : "}\n");
