@@ -54,6 +54,8 @@ command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 # The browser tests drive Debian's Chromium through Debian's chromedriver (same version).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+# readelf and nm: scripts/fuzz.sh checks that every harness module has coverage counters and ASan.
+{ command -v readelf && command -v nm; } >/dev/null 2>&1 || missing+=(binutils)
 
 # pytest for the python3 on PATH (it may be a pyenv one, which Debian's
 # python3-pytest would not serve).
