@@ -61,8 +61,14 @@ struct WorkerOptions: ParsableArguments {
     }
 }
 
+/// `PORTAL_LOG_LEVEL` as for the responder; `debug` adds the duration of each phase of a load.
 func bootstrapLogging() -> Logger {
-    LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+    let text = ProcessInfo.processInfo.environment["PORTAL_LOG_LEVEL"] ?? "info"
+    guard let level = Logger.Level(rawValue: text) else {
+        FileHandle.standardError.write(Data("ij-worker: PORTAL_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical (got \(text))\n".utf8))
+        Foundation.exit(2)
+    }
+    LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
     return Logger(label: "ij-worker")
 }
 

@@ -234,6 +234,23 @@ def test_json_one_object_per_file(demo, workdir):
     assert objects[1]["reason"] == "trailer_mismatch"
 
 
+def test_debug_level_logs_the_duration_of_each_phase(demo, workdir):
+    batch = bf.unique("d-")
+    path = write(workdir, bf.ij_file(batch, [bf.guide_payment(bf.unique("D"))]))
+    quiet = worker("ingest", "--database-url", WORKER_URL, "--dry-run", path)
+    assert quiet.returncode == 0, quiet
+    assert "batch phase" not in quiet.stderr  # info by default
+    proc = worker("ingest", "--database-url", WORKER_URL, path, env={"PORTAL_LOG_LEVEL": "debug"})
+    assert proc.returncode == 0, proc
+    phases = [line for line in map(json.loads, proc.stderr.splitlines()) if line["msg"] == "batch phase"]
+    assert [p["phase"] for p in phases] == ["parse and stage", "resolve and check", "merge payments", "merge lines",
+                                            "register", "commit"]
+    assert all(p["batch_id"] == batch and p["level"] == "debug" and int(p["duration_ms"]) >= 0 for p in phases)
+
+    bad = worker("ingest", "--database-url", WORKER_URL, path, env={"PORTAL_LOG_LEVEL": "loud"})
+    assert bad.returncode == 2 and "PORTAL_LOG_LEVEL" in bad.stderr, bad
+
+
 @pytest.mark.parametrize("case", ["no file", "unknown option", "unreachable database", "no database at all"])
 def test_usage_and_configuration_errors_exit_2(demo, workdir, case):
     batch = bf.unique("u-")

@@ -49,6 +49,7 @@ public struct BatchLoader {
             outcome.batchID = header.batchID
             outcome.fileType = header.fileType.rawValue
             try connection.execute(Self.sessionSettings)
+            var phases = PhaseClock(logger: logger, batchID: header.batchID)
             let result = try connection.transaction { connection -> (BatchOutcome.Status, Int, [BatchReject], Int) in
                 try connection.execute("SET LOCAL work_mem = '64MB'")
                 try connection.query("SELECT pg_advisory_xact_lock(hashtextextended('ocso-batch:' || $1, 0))", [header.batchID])
@@ -61,6 +62,7 @@ public struct BatchLoader {
                     return (.alreadyLoaded, 0, try Self.recordedRejects(fileID: try previous.decode("id"), on: connection), 0)
                 }
                 let staged = try stage(parser, header: header, on: connection)
+                phases.finished("parse and stage")
                 var all = staged.rejects
                 // Items, not reasons: one payment may be rejected for several reasons.
                 var rejectedItems = staged.rejectedItems
@@ -70,6 +72,7 @@ public struct BatchLoader {
                     // One merge at a time: payment references are unique across structures.
                     try connection.query("SELECT pg_advisory_xact_lock(hashtextextended('ocso-batch:ij-merge', 0))")
                     try connection.executeScript(IJMerge.resolve)
+                    phases.finished("resolve and check")
                     let databaseRejects = try connection.query(IJMerge.rejections).map { row in
                         BatchReject(lineNumber: try row.decode("line_number"), recordType: "R", key: try row.decode("payment_ref"),
                                     reason: try row.decode("reason"), message: try row.decode("message"),
@@ -81,12 +84,15 @@ public struct BatchLoader {
                         throw LoadRejection.strict(all.sorted { ($0.lineNumber ?? 0) < ($1.lineNumber ?? 0) }, items: rejectedItems)
                     }
                     merged = try connection.execute(IJMerge.merge, [header.batchID])
+                    phases.finished("merge payments")
                     try connection.execute(IJMerge.mergeLines)
+                    phases.finished("merge lines")
                 case .aff:
                     let result = try AFFMerge.run(on: connection, strict: options.strict, priorRejects: all)
                     all = result.rejects
                     rejectedItems = result.rejectedItems
                     merged = result.loaded
+                    phases.finished("check and merge")
                 }
                 all.sort { ($0.lineNumber ?? 0) < ($1.lineNumber ?? 0) }
                 if options.dryRun { throw DryRun(loaded: merged, rejects: all, rejectedItems: rejectedItems) }
@@ -99,8 +105,10 @@ public struct BatchLoader {
                           header.createdAt, options.strict, parser.trailer?.recordCount, merged, rejectedItems,
                           Self.milliseconds(since: started)]).first!.decode(0)
                 try Self.record(all, fileID: fileID, on: connection)
+                phases.finished("register")
                 return (.loaded, merged, all, rejectedItems)
             }
+            phases.finished("commit")
             outcome.status = result.0
             outcome.itemsLoaded = result.1
             outcome.itemsRejected = result.3
