@@ -76,14 +76,15 @@ public struct SessionService {
         return try connection.query(Self.resolveSQL, [digest, settings.sessionIdleSeconds]).first.map { try Self.session($0, digest) }
     }
 
-    /// `resolve(token:)`, and in the same round trip `statement`, run right after the session check
-    /// (so as the session's user, when there is one): the session and the statement's rows.
-    public func resolve(token: String, then statement: (sql: String, binds: [any PostgresBindable])) throws
-        -> (session: ResolvedSession, rows: PostgresResult)? {
+    /// `resolve(token:)`, and in the same round trip `statements`, run right after the session check
+    /// (so as the session's user, when there is one): the session and each statement's rows.
+    public func resolve(token: String, then statements: [(sql: String, binds: [any PostgresBindable])]) throws
+        -> (session: ResolvedSession, rows: [PostgresResult])? {
         guard Secrets.isWellFormedToken(token) else { return nil }
         let digest = Secrets.digest(ofToken: token)
-        let results = try connection.queries([(Self.resolveSQL, [digest, settings.sessionIdleSeconds]), statement])
-        return try results[0].first.map { (try Self.session($0, digest), results[1]) }
+        let check: (sql: String, binds: [any PostgresBindable]) = (Self.resolveSQL, [digest, settings.sessionIdleSeconds])
+        let results = try connection.queries([check] + statements)
+        return try results[0].first.map { (try Self.session($0, digest), Array(results.dropFirst())) }
     }
 
     static let resolveSQL = "SELECT user_id, csrf_token_hash, must_change_password, kind FROM auth_resolve_session($1, $2)"

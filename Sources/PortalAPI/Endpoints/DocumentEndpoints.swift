@@ -1,4 +1,5 @@
 import Portal
+import Postgres
 
 /// "Documents" (guide ch. 07): the structure's documents, the blank forms, and their downloads.
 enum DocumentEndpoints {
@@ -12,11 +13,17 @@ enum DocumentEndpoints {
             return try .json(Documents(connection: context.database).list(access, category: category, page: page))
         })
 
-        router.add("GET", "/api/v1/structures/{id}/documents/{document}/content", Guards.structure(.documents) { request, context, _, access in
+        // The document is read in the round trip of the session and access checks (see Guards).
+        let documentQuery: @Sendable (RequestContext) -> (sql: String, binds: [any PostgresBindable])? = { context in
+            guard let structureID = try? context.id("id"), let id = try? context.id("document") else { return nil }
+            return Documents.fileQuery(structureID: structureID, id: id)
+        }
+        router.add("GET", "/api/v1/structures/{id}/documents/{document}/content",
+                   Guards.structure(.documents, prefetching: documentQuery) { request, context, _, access, prefetched in
             try QueryParameters(request, allowed: []).finish()
-            guard let file = try Documents(connection: context.database).file(access, id: try context.id("document")) else {
-                throw Problem.notFound
-            }
+            let id = try context.id("document")
+            let file = try prefetched.map(Documents.file(in:)) ?? Documents(connection: context.database).file(access, id: id)
+            guard let file else { throw Problem.notFound }
             return Download.response(file, request: request)
         })
 
