@@ -87,15 +87,23 @@ public struct IJPayments {
         return sql
     }
 
-    /// The page walks the (structure, date, id) index and stops after LIMIT rows; the total is
-    /// counted apart, so a large structure does not pay for a window over all its payments.
+    /// The page walks the (structure, date, id) index and stops after LIMIT rows, then each payment
+    /// of the page brings its lines (one row per line, the payment's columns repeated; one row with
+    /// NULL lines for a payment without any). The total is counted apart, so a large structure does
+    /// not pay for a window over all its payments.
     static func pageSQL(byInsured: Bool) -> String {
         """
-        SELECT p.id, p.payment_ref, p.payment_date, p.amount, s.name AS structure_name
-        FROM ij_payments p JOIN structures s ON s.id = p.structure_id
-        WHERE \(filterSQL(byInsured: byInsured))
-        ORDER BY p.payment_date DESC, p.id DESC
-        LIMIT $\(byInsured ? 5 : 4) OFFSET $\(byInsured ? 6 : 5)
+        SELECT page.id, page.payment_ref, page.payment_date, page.amount, page.structure_name,
+               l.line_no, i.matricule, l.beneficiary_name, l.period_start, l.period_end, l.nature, l.days,
+               l.ss_daily, l.other_movement, l.insurer_daily, l.amount AS line_amount
+        FROM (SELECT p.id, p.payment_ref, p.payment_date, p.amount, s.name AS structure_name
+              FROM ij_payments p JOIN structures s ON s.id = p.structure_id
+              WHERE \(filterSQL(byInsured: byInsured))
+              ORDER BY p.payment_date DESC, p.id DESC
+              LIMIT $\(byInsured ? 5 : 4) OFFSET $\(byInsured ? 6 : 5)) page
+        LEFT JOIN (ij_payment_lines l JOIN insured_people i ON i.structure_id = l.structure_id AND i.id = l.insured_id)
+               ON l.structure_id = $1 AND l.payment_id = page.id
+        ORDER BY page.payment_date DESC, page.id DESC, l.line_no
         """
     }
 
@@ -103,23 +111,43 @@ public struct IJPayments {
         "SELECT count(*) FROM ij_payments p WHERE \(filterSQL(byInsured: byInsured))"
     }
 
+    /// The two statements of a page, independent of each other: one round trip, which a caller may
+    /// also share with statements of its own (see `page(from:page:)`).
+    public static func listStatements(structureID: Int64, filter: Filter, page: Page) -> [(sql: String, binds: [any PostgresBindable])] {
+        let byInsured = filter.matricule != nil
+        var binds: [any PostgresBindable] = [structureID, filter.from, filter.to]
+        if let matricule = filter.matricule { binds.append(matricule) }
+        return [(pageSQL(byInsured: byInsured), binds + [page.size, page.offset]), (countSQL(byInsured: byInsured), binds)]
+    }
+
+    /// The page from the results of `listStatements`, in their order.
+    public static func page(from results: [PostgresResult], page: Page) throws -> Paged<Payment> {
+        var payments: [Payment] = []
+        var head: (id: Int64, reference: String, date: CalendarDate, amount: Cents, structure: String)?
+        var lines: [Line] = []
+        func flush() {
+            guard let head else { return }
+            payments.append(Payment(id: head.id, reference: head.reference, paymentDate: head.date, amount: head.amount,
+                                    structureName: head.structure, lines: lines))
+        }
+        for row in results[0] {
+            let id: Int64 = try row.decode("id")
+            if head?.id != id {
+                flush()
+                head = (id, try row.decode("payment_ref"), try row.decode("payment_date"), try row.decode("amount"),
+                        try row.decode("structure_name"))
+                lines = []
+            }
+            if try row.decode("line_no", as: Int?.self) != nil { lines.append(try line(row, amount: "line_amount")) }
+        }
+        flush()
+        return Paged(items: payments, page: page, total: try results[1].first!.decode(0))
+    }
+
     /// Newest first.
     public func list(_ filter: Filter, page: Page) throws -> Paged<Payment> {
-        let byInsured = filter.matricule != nil
-        var binds: [any PostgresBindable] = [access.structureID, filter.from, filter.to]
-        if let matricule = filter.matricule { binds.append(matricule) }
-        // The page and the count in one round trip.
-        let results = try connection.queries([(Self.pageSQL(byInsured: byInsured), binds + [page.size, page.offset]),
-                                              (Self.countSQL(byInsured: byInsured), binds)])
-        let heads = try results[0].map { row in
-            (id: try row.decode("id", as: Int64.self), reference: try row.decode("payment_ref", as: String.self),
-             date: try row.decode("payment_date", as: CalendarDate.self), amount: try row.decode("amount", as: Cents.self),
-             structure: try row.decode("structure_name", as: String.self))
-        }
-        let total: Int = try results[1].first!.decode(0)
-        let lines = try linesByPayment(heads.map(\.id))
-        return Paged(items: heads.map { Payment(id: $0.id, reference: $0.reference, paymentDate: $0.date, amount: $0.amount,
-                                                structureName: $0.structure, lines: lines[$0.id] ?? []) }, page: page, total: total)
+        try Self.page(from: connection.queries(Self.listStatements(structureID: access.structureID, filter: filter, page: page)),
+                      page: page)
     }
 
     /// The latest payments, for the home page.
@@ -159,14 +187,18 @@ public struct IJPayments {
             WHERE l.structure_id = $1 AND l.payment_id = ANY ($2::text[]::bigint[])
             ORDER BY l.payment_id, l.line_no
             """, [access.structureID, TextArray(ids.map(String.init))]) {
-            let nature = IJNature(rawValue: try row.decode("nature")) ?? .sickness
-            result[try row.decode("payment_id"), default: []].append(Line(
-                lineNumber: try row.decode("line_no"), matricule: try row.decode("matricule"),
-                beneficiaryName: try row.decode("beneficiary_name"), periodStart: try row.decode("period_start"),
-                periodEnd: try row.decode("period_end"), nature: nature, natureLabel: nature.label, days: try row.decode("days"),
-                ssDaily: try row.decode("ss_daily"), otherMovement: try row.decode("other_movement"),
-                insurerDaily: try row.decode("insurer_daily"), amount: try row.decode("amount")))
+            result[try row.decode("payment_id"), default: []].append(try Self.line(row, amount: "amount"))
         }
         return result
+    }
+
+    /// One line from a row with the columns of `ij_payment_lines` (its amount under `amount`).
+    private static func line(_ row: PostgresRow, amount: String) throws -> Line {
+        let nature = IJNature(rawValue: try row.decode("nature")) ?? .sickness
+        return Line(lineNumber: try row.decode("line_no"), matricule: try row.decode("matricule"),
+                    beneficiaryName: try row.decode("beneficiary_name"), periodStart: try row.decode("period_start"),
+                    periodEnd: try row.decode("period_end"), nature: nature, natureLabel: nature.label, days: try row.decode("days"),
+                    ssDaily: try row.decode("ss_daily"), otherMovement: try row.decode("other_movement"),
+                    insurerDaily: try row.decode("insurer_daily"), amount: try row.decode(amount))
     }
 }

@@ -75,34 +75,34 @@ enum Guards {
     /// checks still come in the order of `authenticated`, then the structure's.
     static func structure(_ right: Right?, principalOnly: Bool = false,
                           _ body: @escaping @Sendable (APIRequest, RequestContext, Caller, AccessContext) throws -> APIResponse) -> Endpoint {
-        structure(right, principalOnly: principalOnly, prefetching: { _ in nil }) { request, context, caller, access, _ in
+        structure(right, principalOnly: principalOnly, prefetching: { _, _ in [] }) { request, context, caller, access, _ in
             try body(request, context, caller, access)
         }
     }
 
-    /// `structure`, with the endpoint's own statement sent in that same round trip, after the access
-    /// query: a read that needs nothing but the path saves a round trip. It runs as the session's
-    /// user, under row-level security, whatever the checks decide next; its rows reach `body` only
-    /// once every check passed. `prefetch` returns nil when it cannot build the statement (a
-    /// malformed id: `body` refuses it then, after the checks) and `body` gets nil.
+    /// `structure`, with the endpoint's own statements sent in that same round trip, after the access
+    /// query: a read that needs nothing but the request saves a round trip. They run as the
+    /// session's user, under row-level security, whatever the checks decide next; their results
+    /// reach `body` only once every check passed. `prefetch` returns none when it cannot build them
+    /// (a malformed id or filter: `body` refuses the request then, after the checks), and `body`
+    /// gets an empty array.
     static func structure(_ right: Right?, principalOnly: Bool = false,
-                          prefetching prefetch: @escaping @Sendable (RequestContext) -> (sql: String, binds: [any PostgresBindable])?,
-                          _ body: @escaping @Sendable (APIRequest, RequestContext, Caller, AccessContext, PostgresResult?) throws
+                          prefetching prefetch: @escaping @Sendable (APIRequest, RequestContext) -> [(sql: String, binds: [any PostgresBindable])],
+                          _ body: @escaping @Sendable (APIRequest, RequestContext, Caller, AccessContext, [PostgresResult]) throws
                               -> APIResponse) -> Endpoint {
         .transactional { request, context in
             let token = SessionCookie.value(in: request)
             let requested = try? context.id("id")
             var session: SessionService.ResolvedSession?
             var accessRows: PostgresResult?
-            var prefetched: PostgresResult?
+            var prefetched: [PostgresResult] = []
             if let token {
                 let sessions = SessionService(connection: context.database, settings: context.auth, origin: context.origin)
                 if let requested {
-                    let own = prefetch(context)
                     let found = try sessions.resolve(token: token, then: [AccessContext.sessionUserQuery(structureID: requested)]
-                                                         + (own.map { [$0] } ?? []))
-                    (session, accessRows) = (found?.session, found?.rows[0])
-                    if own != nil { prefetched = found?.rows[1] }
+                                                         + prefetch(request, context))
+                    (session, accessRows) = (found?.session, found?.rows.first)
+                    prefetched = Array(found?.rows.dropFirst() ?? [])
                 } else {
                     session = try sessions.resolve(token: token)
                 }

@@ -1,5 +1,4 @@
 import Portal
-import Postgres
 
 /// "Documents" (guide ch. 07): the structure's documents, the blank forms, and their downloads.
 enum DocumentEndpoints {
@@ -14,15 +13,14 @@ enum DocumentEndpoints {
         })
 
         // The document is read in the round trip of the session and access checks (see Guards).
-        let documentQuery: @Sendable (RequestContext) -> (sql: String, binds: [any PostgresBindable])? = { context in
-            guard let structureID = try? context.id("id"), let id = try? context.id("document") else { return nil }
-            return Documents.fileQuery(structureID: structureID, id: id)
-        }
         router.add("GET", "/api/v1/structures/{id}/documents/{document}/content",
-                   Guards.structure(.documents, prefetching: documentQuery) { request, context, _, access, prefetched in
+                   Guards.structure(.documents, prefetching: { _, context in
+                       guard let structureID = try? context.id("id"), let id = try? context.id("document") else { return [] }
+                       return [Documents.fileQuery(structureID: structureID, id: id)]
+                   }) { request, context, _, access, prefetched in
             try QueryParameters(request, allowed: []).finish()
             let id = try context.id("document")
-            let file = try prefetched.map(Documents.file(in:)) ?? Documents(connection: context.database).file(access, id: id)
+            let file = try prefetched.first.map(Documents.file(in:)) ?? Documents(connection: context.database).file(access, id: id)
             guard let file else { throw Problem.notFound }
             return Download.response(file, request: request)
         })
