@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Testing
+@testable import Portal
 @testable import PortalAPI
 
 /// `ResponseJSONEncoder` must write byte for byte what Foundation's `JSONEncoder` writes with the
@@ -60,6 +61,26 @@ import Testing
         try expectSameBytes(DuplicateKey())
         try expectSameBytes(OptionalFields(name: nil, count: nil))
         try expectSameBytes(OptionalFields(name: "x", count: 1))
+    }
+
+    /// The IJ page writes itself (`JSONObjectWriting`): same bytes, at every level.
+    @Test func theIJPageThatWritesItselfGivesFoundationsBytes() throws {
+        func line(_ number: Int, _ name: String, _ nature: IJNature, _ cents: Int64) -> IJPayments.Line {
+            IJPayments.Line(lineNumber: number, matricule: "M\(number)", beneficiaryName: name,
+                            periodStart: CalendarDate(year: 2021, month: 1, day: 9)!, periodEnd: CalendarDate(year: 2021, month: 12, day: 31)!,
+                            nature: nature, natureLabel: nature.label, days: 357, ssDaily: Cents(-cents), otherMovement: Cents(0),
+                            insurerDaily: Cents(cents), amount: Cents(cents * 357))
+        }
+        let payments = [
+            IJPayments.Payment(id: 1, reference: "R-1", paymentDate: CalendarDate(year: 2021, month: 6, day: 18)!, amount: Cents(55380),
+                               structureName: "SARL « Démo » \"quotes\" \\ / \u{1}",
+                               lines: [line(1, "DUPONT Éloïse", .sickness, 3234), line(2, "O'HARA\nMarie\t🇫🇷", .therapeuticPartTime, 5)]),
+            IJPayments.Payment(id: Int64.max, reference: "R-2", paymentDate: CalendarDate(year: 1999, month: 12, day: 31)!,
+                               amount: Cents(-1), structureName: "", lines: []),
+        ]
+        try expectSameBytes(payments[0])
+        try expectSameBytes(payments)
+        try expectSameBytes(Paged(items: payments, page: Page(number: 2, size: 2), total: 3))
     }
 
     @Test func whatItLeavesToFoundationIsRefusedNotGuessed() {

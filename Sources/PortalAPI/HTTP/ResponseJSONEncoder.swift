@@ -95,6 +95,8 @@ final class JSONOutput {
         } else if T.self == Double.self || T.self == Float.self || T.self == Decimal.self || T.self == Data.self
                     || T.self == URL.self {
             throw ResponseJSONEncoder.Unsupported()
+        } else if let writing = value as? any JSONObjectWriting {
+            writeObject(writing)
         } else {
             let encoder = spareEncoders.popLast() ?? ValueEncoder(output: self)
             encoder.state = .empty
