@@ -67,57 +67,54 @@ public struct IJPayments {
         }
     }
 
-    /// The filter, shared by the page query and the count. With an insured person, the payments
-    /// are found from that person's lines (an index lookup) rather than by probing every payment:
-    /// two statements, because `$4 IS NULL OR …` would force one plan on both cases.
-    static func filterSQL(byInsured: Bool) -> String {
-        var sql = """
-            p.structure_id = $1
-              AND ($2::date IS NULL OR p.payment_date >= $2)
-              AND ($3::date IS NULL OR p.payment_date <= $3)
-            """
-        if byInsured {
+    /// The filter, shared by the page query and the count, with its parameters: only the conditions
+    /// asked for, so that each combination is a statement of its own with a plan of its own (a
+    /// `$2 IS NULL OR …` would make one plan serve every case). With an insured person, the payments
+    /// are found from that person's lines (an index lookup) rather than by probing every payment.
+    static func filter(_ filter: Filter, structureID: Int64) -> (sql: String, binds: [any PostgresBindable]) {
+        var sql = "p.structure_id = $1"
+        var binds: [any PostgresBindable] = [structureID]
+        if let from = filter.from {
+            binds.append(from)
+            sql += "\n  AND p.payment_date >= $\(binds.count)"
+        }
+        if let to = filter.to {
+            binds.append(to)
+            sql += "\n  AND p.payment_date <= $\(binds.count)"
+        }
+        if let matricule = filter.matricule {
+            binds.append(matricule)
             sql += """
 
                   AND p.id IN (SELECT l.payment_id FROM ij_payment_lines l
                                JOIN insured_people i ON i.structure_id = l.structure_id AND i.id = l.insured_id
-                               WHERE l.structure_id = $1 AND i.matricule = $4)
+                               WHERE l.structure_id = $1 AND i.matricule = $\(binds.count))
                 """
         }
-        return sql
+        return (sql, binds)
     }
 
     /// The page walks the (structure, date, id) index and stops after LIMIT rows, then each payment
     /// of the page brings its lines (one row per line, the payment's columns repeated; one row with
     /// NULL lines for a payment without any). The total is counted apart, so a large structure does
-    /// not pay for a window over all its payments.
-    static func pageSQL(byInsured: Bool) -> String {
-        """
-        SELECT page.id, page.payment_ref, page.payment_date, page.amount, page.structure_name,
-               l.line_no, i.matricule, l.beneficiary_name, l.period_start, l.period_end, l.nature, l.days,
-               l.ss_daily, l.other_movement, l.insurer_daily, l.amount AS line_amount
-        FROM (SELECT p.id, p.payment_ref, p.payment_date, p.amount, s.name AS structure_name
-              FROM ij_payments p JOIN structures s ON s.id = p.structure_id
-              WHERE \(filterSQL(byInsured: byInsured))
-              ORDER BY p.payment_date DESC, p.id DESC
-              LIMIT $\(byInsured ? 5 : 4) OFFSET $\(byInsured ? 6 : 5)) page
-        LEFT JOIN (ij_payment_lines l JOIN insured_people i ON i.structure_id = l.structure_id AND i.id = l.insured_id)
-               ON l.structure_id = $1 AND l.payment_id = page.id
-        ORDER BY page.payment_date DESC, page.id DESC, l.line_no
-        """
-    }
-
-    static func countSQL(byInsured: Bool) -> String {
-        "SELECT count(*) FROM ij_payments p WHERE \(filterSQL(byInsured: byInsured))"
-    }
-
-    /// The two statements of a page, independent of each other: one round trip, which a caller may
-    /// also share with statements of its own (see `page(from:page:)`).
+    /// not pay for a window over all its payments. Independent of each other: one round trip, which
+    /// a caller may also share with statements of its own (see `page(from:page:)`).
     public static func listStatements(structureID: Int64, filter: Filter, page: Page) -> [(sql: String, binds: [any PostgresBindable])] {
-        let byInsured = filter.matricule != nil
-        var binds: [any PostgresBindable] = [structureID, filter.from, filter.to]
-        if let matricule = filter.matricule { binds.append(matricule) }
-        return [(pageSQL(byInsured: byInsured), binds + [page.size, page.offset]), (countSQL(byInsured: byInsured), binds)]
+        let (condition, binds) = Self.filter(filter, structureID: structureID)
+        let pageSQL = """
+            SELECT page.id, page.payment_ref, page.payment_date, page.amount, page.structure_name,
+                   l.line_no, i.matricule, l.beneficiary_name, l.period_start, l.period_end, l.nature, l.days,
+                   l.ss_daily, l.other_movement, l.insurer_daily, l.amount AS line_amount
+            FROM (SELECT p.id, p.payment_ref, p.payment_date, p.amount, s.name AS structure_name
+                  FROM ij_payments p JOIN structures s ON s.id = p.structure_id
+                  WHERE \(condition)
+                  ORDER BY p.payment_date DESC, p.id DESC
+                  LIMIT $\(binds.count + 1) OFFSET $\(binds.count + 2)) page
+            LEFT JOIN (ij_payment_lines l JOIN insured_people i ON i.structure_id = l.structure_id AND i.id = l.insured_id)
+                   ON l.structure_id = $1 AND l.payment_id = page.id
+            ORDER BY page.payment_date DESC, page.id DESC, l.line_no
+            """
+        return [(pageSQL, binds + [page.size, page.offset]), ("SELECT count(*) FROM ij_payments p WHERE \(condition)", binds)]
     }
 
     /// The page from the results of `listStatements`, in their order.
