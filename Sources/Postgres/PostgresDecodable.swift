@@ -9,6 +9,7 @@ public struct PostgresColumn: Sendable {
         PostgresDecodingError(column: name, kind: .typeMismatch(expected: expected, actual: type.description))
     }
 
+    @usableFromInline
     func invalid(_ why: String) -> PostgresDecodingError {
         PostgresDecodingError(column: name, kind: .invalidValue(why))
     }

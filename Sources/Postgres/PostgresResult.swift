@@ -3,7 +3,7 @@ import CLibPQ
 /// The rows of one statement, read lazily from libpq's result (binary format).
 /// Owns the `PGresult` and frees it when the last reference goes.
 public final class PostgresResult: RandomAccessCollection {
-    private let handle: OpaquePointer
+    @usableFromInline let handle: OpaquePointer
     public let columns: [PostgresColumn]
     /// Rows inserted, updated, deleted, copied or selected, from the command tag.
     public let affectedRows: Int
@@ -31,14 +31,18 @@ public final class PostgresResult: RandomAccessCollection {
     public subscript(position: Int) -> PostgresRow { PostgresRow(result: self, index: position) }
 
     /// The first column of that name. A scan, not a dictionary: results have a few columns with
-    /// short names, compared faster than they are hashed, and this runs for every value decoded.
-    func position(of name: String) throws -> Int {
+    /// short names, compared faster than they are hashed. A caller decoding many rows finds each
+    /// column once and decodes by position.
+    public func position(of name: String) throws -> Int {
         guard let position = columns.firstIndex(where: { $0.name == name }) else {
             throw PostgresDecodingError(column: name, kind: .noSuchColumn)
         }
         return position
     }
 
+    /// Inlinable, as the row's `decode`: specialised in the caller for each type, rather than
+    /// dispatched through witness tables for every value.
+    @inlinable
     func decode<T: PostgresDecodable>(row: Int, column: Int, as _: T.Type) throws -> T {
         guard columns.indices.contains(column) else {
             throw PostgresDecodingError(column: "#\(column)", kind: .noSuchColumn)
@@ -57,13 +61,15 @@ public final class PostgresResult: RandomAccessCollection {
 
 /// One row of a result. Decode columns by position or by name.
 public struct PostgresRow {
-    let result: PostgresResult
-    let index: Int
+    @usableFromInline let result: PostgresResult
+    @usableFromInline let index: Int
 
+    @inlinable
     public func decode<T: PostgresDecodable>(_ column: Int, as type: T.Type = T.self) throws -> T {
         try result.decode(row: index, column: column, as: type)
     }
 
+    @inlinable
     public func decode<T: PostgresDecodable>(_ name: String, as type: T.Type = T.self) throws -> T {
         try result.decode(row: index, column: result.position(of: name), as: type)
     }

@@ -117,8 +117,14 @@ public struct IJPayments {
         return [(pageSQL, binds + [page.size, page.offset]), ("SELECT count(*) FROM ij_payments p WHERE \(condition)", binds)]
     }
 
-    /// The page from the results of `listStatements`, in their order.
+    /// The page from the results of `listStatements`, in their order. Each column is found once,
+    /// then decoded by position: a page holds about a hundred rows of sixteen columns.
     public static func page(from results: [PostgresResult], page: Page) throws -> Paged<Payment> {
+        let rows = results[0]
+        let column = try LineColumns(rows)
+        let (id, reference, date, amount, structure) = (try rows.position(of: "id"), try rows.position(of: "payment_ref"),
+                                                         try rows.position(of: "payment_date"), try rows.position(of: "amount"),
+                                                         try rows.position(of: "structure_name"))
         var payments: [Payment] = []
         var head: (id: Int64, reference: String, date: CalendarDate, amount: Cents, structure: String)?
         var lines: [Line] = []
@@ -127,15 +133,14 @@ public struct IJPayments {
             payments.append(Payment(id: head.id, reference: head.reference, paymentDate: head.date, amount: head.amount,
                                     structureName: head.structure, lines: lines))
         }
-        for row in results[0] {
-            let id: Int64 = try row.decode("id")
-            if head?.id != id {
+        for row in rows {
+            let paymentID: Int64 = try row.decode(id)
+            if head?.id != paymentID {
                 flush()
-                head = (id, try row.decode("payment_ref"), try row.decode("payment_date"), try row.decode("amount"),
-                        try row.decode("structure_name"))
+                head = (paymentID, try row.decode(reference), try row.decode(date), try row.decode(amount), try row.decode(structure))
                 lines = []
             }
-            if try row.decode("line_no", as: Int?.self) != nil { lines.append(try line(row, amount: "line_amount")) }
+            if try row.decode(column.lineNumber, as: Int?.self) != nil { lines.append(try column.line(row)) }
         }
         flush()
         return Paged(items: payments, page: page, total: try results[1].first!.decode(0))
@@ -177,25 +182,46 @@ public struct IJPayments {
     private func linesByPayment(_ ids: [Int64]) throws -> [Int64: [Line]] {
         guard !ids.isEmpty else { return [:] }
         var result: [Int64: [Line]] = [:]
-        for row in try connection.query("""
+        let rows = try connection.query("""
             SELECT l.payment_id, l.line_no, i.matricule, l.beneficiary_name, l.period_start, l.period_end, l.nature, l.days,
                    l.ss_daily, l.other_movement, l.insurer_daily, l.amount
             FROM ij_payment_lines l JOIN insured_people i ON i.structure_id = l.structure_id AND i.id = l.insured_id
             WHERE l.structure_id = $1 AND l.payment_id = ANY ($2::text[]::bigint[])
             ORDER BY l.payment_id, l.line_no
-            """, [access.structureID, TextArray(ids.map(String.init))]) {
-            result[try row.decode("payment_id"), default: []].append(try Self.line(row, amount: "amount"))
+            """, [access.structureID, TextArray(ids.map(String.init))])
+        let column = try LineColumns(rows, amount: "amount")
+        for row in rows {
+            result[try row.decode("payment_id"), default: []].append(try column.line(row))
         }
         return result
     }
 
-    /// One line from a row with the columns of `ij_payment_lines` (its amount under `amount`).
-    private static func line(_ row: PostgresRow, amount: String) throws -> Line {
-        let nature = IJNature(rawValue: try row.decode("nature")) ?? .sickness
-        return Line(lineNumber: try row.decode("line_no"), matricule: try row.decode("matricule"),
-                    beneficiaryName: try row.decode("beneficiary_name"), periodStart: try row.decode("period_start"),
-                    periodEnd: try row.decode("period_end"), nature: nature, natureLabel: nature.label, days: try row.decode("days"),
-                    ssDaily: try row.decode("ss_daily"), otherMovement: try row.decode("other_movement"),
-                    insurerDaily: try row.decode("insurer_daily"), amount: try row.decode(amount))
+    /// Where the columns of a line are in a result (its amount under `amount`).
+    struct LineColumns {
+        let lineNumber, matricule, beneficiaryName, periodStart, periodEnd, nature, days, ssDaily, otherMovement, insurerDaily,
+            amount: Int
+
+        init(_ result: PostgresResult, amount: String = "line_amount") throws {
+            lineNumber = try result.position(of: "line_no")
+            matricule = try result.position(of: "matricule")
+            beneficiaryName = try result.position(of: "beneficiary_name")
+            periodStart = try result.position(of: "period_start")
+            periodEnd = try result.position(of: "period_end")
+            nature = try result.position(of: "nature")
+            days = try result.position(of: "days")
+            ssDaily = try result.position(of: "ss_daily")
+            otherMovement = try result.position(of: "other_movement")
+            insurerDaily = try result.position(of: "insurer_daily")
+            self.amount = try result.position(of: amount)
+        }
+
+        func line(_ row: PostgresRow) throws -> Line {
+            let nature = IJNature(rawValue: try row.decode(self.nature)) ?? .sickness
+            return Line(lineNumber: try row.decode(lineNumber), matricule: try row.decode(matricule),
+                        beneficiaryName: try row.decode(beneficiaryName), periodStart: try row.decode(periodStart),
+                        periodEnd: try row.decode(periodEnd), nature: nature, natureLabel: nature.label, days: try row.decode(days),
+                        ssDaily: try row.decode(ssDaily), otherMovement: try row.decode(otherMovement),
+                        insurerDaily: try row.decode(insurerDaily), amount: try row.decode(amount))
+        }
     }
 }
