@@ -27,6 +27,8 @@ public final class PostgresConnection {
     public private(set) var isInTransaction = false
     /// In a transaction whose BEGIN is not sent yet (it goes with the first statement).
     private var beginPending = false
+    /// In a transaction already committed by `queriesThenCommit`.
+    private var committedEarly = false
 
     private var handle: OpaquePointer?
     private var preparedStatements: [StatementKey: String] = [:]
@@ -77,7 +79,28 @@ public final class PostgresConnection {
     /// in order. The first that fails throws, and those after it do not run. Outside a transaction
     /// they form one implicit transaction: all or nothing.
     public func queries(_ statements: [(sql: String, binds: [any PostgresBindable])]) throws -> [PostgresResult] {
-        guard !statements.isEmpty else { return [] }
+        try run(statements, committing: false)
+    }
+
+    /// In a transaction: `statements`, then COMMIT, in the same round trip, for a request that
+    /// has nothing left to run after them (a read). The transaction ends there: `transaction`
+    /// sends no COMMIT of its own, and a statement run after this one is refused. If one of
+    /// `statements` fails, nothing is committed and the error is thrown as by `queries`.
+    public func queriesThenCommit(_ statements: [(sql: String, binds: [any PostgresBindable])]) throws -> [PostgresResult] {
+        guard isInTransaction else {
+            throw PostgresError(kind: .misuse, message: "queriesThenCommit outside a transaction")
+        }
+        let results = try run(statements, committing: true)
+        committedEarly = true
+        return results
+    }
+
+    private func run(_ statements: [(sql: String, binds: [any PostgresBindable])], committing: Bool) throws -> [PostgresResult] {
+        if committedEarly {
+            throw PostgresError(kind: .misuse, message: "the transaction was already committed (queriesThenCommit)",
+                                statement: statements.first?.sql)
+        }
+        guard !statements.isEmpty || committing else { return [] }
         let started = ContinuousClock.now
         defer { databaseTime += .now - started }
         let handle = try usableHandle()
@@ -90,7 +113,7 @@ public final class PostgresConnection {
             let name = configuration.cachesPreparedStatements ? try preparedName(for: sql, parameters: parameters, handle: handle) : nil
             prepared.append((sql, name, try ParameterArrays(parameters, statement: sql)))
         }
-        if prepared.count == 1, !beginPending {
+        if prepared.count == 1, !beginPending, !committing {
             let (sql, name, p) = prepared[0]
             let result = if let name {
                 PQexecPrepared(handle, name, p.count, p.values, p.lengths, p.formats, 1)
@@ -113,8 +136,15 @@ public final class PostgresConnection {
                 }
             }))
         }
+        if committing {
+            sends.append(("COMMIT", { PQsendQueryParams(handle, "COMMIT", 0, nil, nil, nil, nil, 0) }))
+        }
         let results = try pipeline(handle, sends)
-        return Array(results.suffix(prepared.count))
+        if committing, results.last?.commandTag != "COMMIT" {
+            throw PostgresError(kind: .commitFailed, message: "COMMIT rolled back: an earlier statement of the transaction had failed",
+                                statement: "COMMIT")
+        }
+        return Array(results.dropLast(committing ? 1 : 0).suffix(prepared.count))
     }
 
     /// Runs one statement and returns the number of rows it affected.
@@ -147,15 +177,16 @@ public final class PostgresConnection {
         defer {
             isInTransaction = false
             beginPending = false
+            committedEarly = false
         }
         let value: T
         do {
             value = try body(self)
         } catch {
-            if !beginPending { rollbackQuietly() }
+            if !beginPending, !committedEarly { rollbackQuietly() }
             throw error
         }
-        if beginPending { return value }
+        if beginPending || committedEarly { return value }
         let commit: PostgresResult
         do {
             commit = try query("COMMIT")
@@ -174,6 +205,9 @@ public final class PostgresConnection {
 
     /// BEGIN now, on its own, for what cannot go in a pipeline (COPY, scripts).
     private func sendPendingBegin() throws {
+        if committedEarly {
+            throw PostgresError(kind: .misuse, message: "the transaction was already committed (queriesThenCommit)")
+        }
         guard beginPending else { return }
         beginPending = false
         try query("BEGIN")

@@ -78,12 +78,14 @@ public struct SessionService {
 
     /// `resolve(token:)`, and in the same round trip `statements`, run right after the session check
     /// (so as the session's user, when there is one): the session and each statement's rows.
-    public func resolve(token: String, then statements: [(sql: String, binds: [any PostgresBindable])]) throws
+    /// `commit`: the transaction's COMMIT goes in that round trip too (`queriesThenCommit`), for
+    /// a request that runs nothing afterwards.
+    public func resolve(token: String, then statements: [(sql: String, binds: [any PostgresBindable])], commit: Bool = false) throws
         -> (session: ResolvedSession, rows: [PostgresResult])? {
         guard Secrets.isWellFormedToken(token) else { return nil }
         let digest = Secrets.digest(ofToken: token)
         let check: (sql: String, binds: [any PostgresBindable]) = (Self.resolveSQL, [digest, settings.sessionIdleSeconds])
-        let results = try connection.queries([check] + statements)
+        let results = try commit ? connection.queriesThenCommit([check] + statements) : connection.queries([check] + statements)
         return try results[0].first.map { (try Self.session($0, digest), Array(results.dropFirst())) }
     }
 

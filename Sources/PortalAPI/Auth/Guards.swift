@@ -81,11 +81,14 @@ enum Guards {
     }
 
     /// `structure`, with the endpoint's own statements sent in that same round trip, after the access
-    /// query: a read that needs nothing but the request saves a round trip. They run as the
-    /// session's user, under row-level security, whatever the checks decide next; their results
-    /// reach `body` only once every check passed. `prefetch` returns none when it cannot build them
-    /// (a malformed id or filter: `body` refuses the request then, after the checks), and `body`
-    /// gets an empty array.
+    /// query, and the transaction's COMMIT after them: a read that needs nothing but the request
+    /// makes one round trip in all. They run as the session's user, under row-level security,
+    /// whatever the checks decide next; their results reach `body` only once every check passed.
+    /// With them, `body` runs after the commit and may not run statements (the connection refuses);
+    /// what a refused request commits is the session's last-seen time, at most once a minute, as a
+    /// granted one does. `prefetch` returns none when it cannot build them (a malformed id or
+    /// filter, an export: `body` handles the request then, after the checks, in the transaction as
+    /// usual), and `body` gets an empty array.
     static func structure(_ right: Right?, principalOnly: Bool = false,
                           prefetching prefetch: @escaping @Sendable (APIRequest, RequestContext) -> [(sql: String, binds: [any PostgresBindable])],
                           _ body: @escaping @Sendable (APIRequest, RequestContext, Caller, AccessContext, [PostgresResult]) throws
@@ -99,8 +102,9 @@ enum Guards {
             if let token {
                 let sessions = SessionService(connection: context.database, settings: context.auth, origin: context.origin)
                 if let requested {
-                    let found = try sessions.resolve(token: token, then: [AccessContext.sessionUserQuery(structureID: requested)]
-                                                         + prefetch(request, context))
+                    let own = prefetch(request, context)
+                    let found = try sessions.resolve(token: token, then: [AccessContext.sessionUserQuery(structureID: requested)] + own,
+                                                     commit: !own.isEmpty)
                     (session, accessRows) = (found?.session, found?.rows.first)
                     prefetched = Array(found?.rows.dropFirst() ?? [])
                 } else {
