@@ -30,29 +30,15 @@ struct JSONObjectWriter {
         output.bytes.append(contentsOf: [0x22, 0x3A])
     }
 
-    mutating func member(_ name: StaticString, _ value: String) {
-        key(name)
-        output.writeString(value)
-    }
+    mutating func member(_ name: StaticString, _ value: String) { member(name) { $0.writeString(value) } }
+    mutating func member(_ name: StaticString, _ value: Int) { member(name) { $0.writeInteger(value) } }
+    mutating func member(_ name: StaticString, _ value: Int64) { member(name) { $0.writeInteger(value) } }
+    mutating func member(_ name: StaticString, _ value: Cents) { member(name) { $0.writeCents(value) } }
+    mutating func member(_ name: StaticString, _ value: CalendarDate) { member(name) { $0.writeCalendarDate(value) } }
 
-    mutating func member(_ name: StaticString, _ value: Int) {
+    private mutating func member(_ name: StaticString, writing write: (JSONOutput) -> Void) {
         key(name)
-        output.writeInteger(value)
-    }
-
-    mutating func member(_ name: StaticString, _ value: Int64) {
-        key(name)
-        output.writeInteger(value)
-    }
-
-    mutating func member(_ name: StaticString, _ value: Cents) {
-        key(name)
-        output.writeCents(value)
-    }
-
-    mutating func member(_ name: StaticString, _ value: CalendarDate) {
-        key(name)
-        output.writeCalendarDate(value)
+        write(output)
     }
 
     /// An array of objects that write themselves.
