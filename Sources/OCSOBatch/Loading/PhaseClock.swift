@@ -13,12 +13,10 @@ struct PhaseClock {
     }
 
     mutating func finished(_ phase: String) {
-        let now = ContinuousClock.now
-        let elapsed = now - last
-        last = now
+        let milliseconds = BatchLoader.milliseconds(since: last)
+        last = .now
         logger.debug("batch phase", metadata: [
-            "batch_id": .string(batchID), "phase": .string(phase),
-            "duration_ms": .stringConvertible(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+            "batch_id": .string(batchID), "phase": .string(phase), "duration_ms": .stringConvertible(milliseconds),
         ])
     }
 }

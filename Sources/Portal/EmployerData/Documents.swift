@@ -74,13 +74,8 @@ public struct Documents {
         return Paged(items: items, page: page, total: total)
     }
 
-    public func file(_ access: AccessContext, id: Int64) throws -> File? {
-        let (sql, binds) = Self.fileQuery(structureID: access.structureID, id: id)
-        return try Self.file(in: connection.query(sql, binds))
-    }
-
-    /// The statement of `file(_:id:)`, for a caller that sends it in a round trip of its own making
-    /// (before the access is known: row-level security still applies).
+    /// The statement that reads one document of a structure, for a caller that sends it in a round
+    /// trip of its own making (before the access is known: row-level security still applies).
     public static func fileQuery(structureID: Int64, id: Int64) -> (sql: String, binds: [any PostgresBindable]) {
         ("SELECT file_name, content_type, sha256, content FROM documents WHERE structure_id = $1 AND id = $2 AND \(signedOnly)",
          [structureID, id])

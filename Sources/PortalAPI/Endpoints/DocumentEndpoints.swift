@@ -17,11 +17,11 @@ enum DocumentEndpoints {
                    Guards.structure(.documents, prefetching: { _, context in
                        guard let structureID = try? context.id("id"), let id = try? context.id("document") else { return [] }
                        return [Documents.fileQuery(structureID: structureID, id: id)]
-                   }) { request, context, _, access, prefetched in
+                   }) { request, context, _, _, prefetched in
             try QueryParameters(request, allowed: []).finish()
-            let id = try context.id("document")
-            let file = try prefetched.first.map(Documents.file(in:)) ?? Documents(connection: context.database).file(access, id: id)
-            guard let file else { throw Problem.notFound }
+            // A malformed document id sent no statement: refused here, after the checks.
+            _ = try context.id("document")
+            guard let rows = prefetched.first, let file = try Documents.file(in: rows) else { throw Problem.notFound }
             return Download.response(file, request: request)
         })
 
