@@ -31,8 +31,17 @@ def settled(timeout=10.0):
         return (last["total_processes"] == support.WORKERS and last["idle_processes"] == support.WORKERS
                 and last["active_processes"] == 0 and last["listen_queue"] == 0)
 
-    assert support.wait_until(idle, timeout=timeout, interval=0.1) is not None, f"workers not all idle: {last}"
+    assert support.wait_until(idle, timeout=timeout, interval=0.1) is not None, \
+        f"workers not all idle: {last}; their PostgreSQL connections: {activity()}"
     return last
+
+
+def activity():
+    """What each of the responder's PostgreSQL connections is doing, for failure messages."""
+    return support.psql(
+        "SELECT string_agg(format('%s %s/%s %ss: %s', state, wait_event_type, wait_event,"
+        " round(extract(epoch FROM now() - query_start)::numeric, 1), left(regexp_replace(query, '\\s+', ' ', 'g'), 60)), ' | ')"
+        f" FROM pg_stat_activity WHERE application_name = '{APPLICATION_NAME}'")
 
 
 def every_worker_serves(seconds=2):
