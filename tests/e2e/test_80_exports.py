@@ -28,6 +28,8 @@ def big_structure():
         INSERT INTO affiliations (structure_id, insured_id, contract_id, entry_date)
         SELECT {sid}, p.id, c.id, '2020-01-01' FROM insured_people p JOIN contracts c ON c.structure_id = p.structure_id
         WHERE p.structure_id = {sid};
+        -- These rows stand for an AFF file, and the worker analyzes what a load wrote (0010).
+        ANALYZE contracts, insured_people, affiliations;
     """, timeout=60)
     return sid, cookie
 

@@ -244,11 +244,43 @@ def test_debug_level_logs_the_duration_of_each_phase(demo, workdir):
     assert proc.returncode == 0, proc
     phases = [line for line in map(json.loads, proc.stderr.splitlines()) if line["msg"] == "batch phase"]
     assert [p["phase"] for p in phases] == ["parse and stage", "resolve and check", "merge payments", "merge lines",
-                                            "register", "commit"]
+                                            "register", "commit", "analyze"]
     assert all(p["batch_id"] == batch and p["level"] == "debug" and int(p["duration_ms"]) >= 0 for p in phases)
 
     bad = worker("ingest", "--database-url", WORKER_URL, path, env={"PORTAL_LOG_LEVEL": "loud"})
     assert bad.returncode == 2 and "PORTAL_LOG_LEVEL" in bad.stderr, bad
+
+
+def last_analyze(tables):
+    """When each table's statistics were last refreshed by an ANALYZE command (not autovacuum's)."""
+    names = ", ".join(lit(t) for t in tables)
+    return dict(rows(f"SELECT relname, coalesce(last_analyze::text, 'never') FROM pg_stat_user_tables "
+                     f"WHERE relname IN ({names})"))
+
+
+@pytest.mark.parametrize("kind", ["IJ", "AFF"])
+def test_a_load_refreshes_the_statistics_of_the_tables_it_wrote(demo, other, workdir, kind):
+    """The planner must know tonight's rows tomorrow morning: a new structure's thousands of rows
+    estimated at one once made its insured list quadratic (sql/migrations/0010)."""
+    if kind == "IJ":
+        tables = ["ij_payments", "ij_payment_lines"]
+        content = bf.ij_file(bf.unique("s-"), [bf.guide_payment(bf.unique("S"))])
+    else:
+        tables = ["contracts", "guarantees", "insured_people", "affiliations", "beneficiaries"]
+        matricule = "SA" + uuid.uuid4().hex[:10].upper()
+        content = bf.aff_file(bf.unique("s-"), [bf.insured_record(matricule, bf.nir("1850578006084"),
+                                                                  client=other["client_number"])])
+    path = write(workdir, content)
+    before = last_analyze(tables)
+    proc = ingest(path)
+    assert proc.returncode == 0, proc
+    loaded = last_analyze(tables)
+    assert set(loaded) == set(tables)
+    assert all(loaded[t] != "never" and loaded[t] != before.get(t) for t in tables), (before, loaded)
+    # A file already loaded writes nothing, so it analyzes nothing.
+    again = ingest(path)
+    assert again.returncode == 0 and "already_loaded" in again.stdout, again
+    assert last_analyze(tables) == loaded
 
 
 @pytest.mark.parametrize("case", ["no file", "unknown option", "unreachable database", "no database at all"])

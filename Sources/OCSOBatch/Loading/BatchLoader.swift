@@ -109,6 +109,10 @@ public struct BatchLoader {
                 return (.loaded, merged, all, rejectedItems)
             }
             phases.finished("commit")
+            if result.0 == .loaded, result.1 > 0 {
+                refreshStatistics(of: header.fileType, batchID: header.batchID)
+                phases.finished("analyze")
+            }
             outcome.status = result.0
             outcome.itemsLoaded = result.1
             outcome.itemsRejected = result.3
@@ -147,6 +151,18 @@ public struct BatchLoader {
     /// disk several times over. Only settable before the session's first temporary table, and the
     /// same value is accepted again, so it is set before every load.
     static let sessionSettings = "SET temp_buffers = '256MB'"
+
+    /// The file has committed: the planner learns about its rows now, not when autovacuum gets to
+    /// them (sql/migrations/0010). A failure here takes nothing from the load, so it is only logged.
+    private func refreshStatistics(of fileType: BatchFileType, batchID: String) {
+        do {
+            try connection.execute("SELECT analyze_after_batch($1)", [fileType.rawValue])
+        } catch {
+            logger.warning("statistics not refreshed after the load", metadata: [
+                "batch_id": .string(batchID), "error": .string(String(describing: error)),
+            ])
+        }
+    }
 
     /// Thrown to roll a dry run back with what it would have done.
     private struct DryRun: Error {

@@ -132,7 +132,9 @@ public struct InsuredPeople {
 
     /// Insured people of the structure with at least one affiliation to a signed contract that
     /// matches the filter; status over all their signed affiliations. One grouped pass over the
-    /// structure's affiliations, so the cost grows linearly with the structure, not quadratically.
+    /// structure's affiliations, so the cost grows linearly with the structure, not quadratically,
+    /// as long as the planner's statistics know the structure: the worker refreshes them after
+    /// every load (sql/migrations/0010).
     static let listSQL = """
         WITH per_person AS (
             SELECT a.insured_id, \(Status.sql) AS status,
