@@ -283,6 +283,22 @@ def test_a_load_refreshes_the_statistics_of_the_tables_it_wrote(demo, other, wor
     assert last_analyze(tables) == loaded
 
 
+def test_a_failed_statistics_refresh_takes_nothing_from_the_load(demo, workdir):
+    ref = bf.unique("F")
+    path = write(workdir, bf.ij_file(bf.unique("f-"), [bf.guide_payment(ref)]))
+    sql("REVOKE EXECUTE ON FUNCTION analyze_after_batch(text) FROM portal_worker")
+    try:
+        proc = ingest(path)
+    finally:
+        sql("GRANT EXECUTE ON FUNCTION analyze_after_batch(text) TO portal_worker")
+    assert proc.returncode == 0, proc
+    assert SUMMARY.match(proc.stdout.strip())["status"] == "loaded"
+    assert loaded_refs(ref) == {ref}
+    warnings = [line for line in map(json.loads, proc.stderr.splitlines())
+                if line["msg"] == "statistics not refreshed after the load"]
+    assert [w["level"] for w in warnings] == ["warning"], proc.stderr
+
+
 @pytest.mark.parametrize("case", ["no file", "unknown option", "unreachable database", "no database at all"])
 def test_usage_and_configuration_errors_exit_2(demo, workdir, case):
     batch = bf.unique("u-")
