@@ -2,6 +2,7 @@
 to the responder's FastCGI socket: a normal request succeeds meanwhile and afterwards, and the
 responder keeps no FastCGI connection, worker, transaction or PostgreSQL connection for them."""
 
+import os
 import random
 import socket
 import struct
@@ -15,9 +16,19 @@ import scaleout
 import support
 from support import BEGIN_REQUEST, PARAMS, STDIN, begin_body, cgi_params, encode_pairs, full_request, record, stream
 from test_80_exports import big_structure  # noqa: F401
+from test_92_observability import status
 
 ROUNDS = 25
 CLIENTS = 2  # at once, below the worker count: the normal requests beside them must not queue
+
+
+def why_readyz_failed(load, overloaded_before):
+    """What the responder says of the failed readiness checks: queue full, or the database check."""
+    overloaded = status()["overloaded_requests"] - overloaded_before
+    with open(os.path.join(support.RUN_DIR, "logs", "portal-fcgi.log"), encoding="utf-8") as log:
+        failed = [line.strip() for line in log if '"readiness check failed"' in line]
+    return (f"{load.outcomes}; refused as overloaded meanwhile: {overloaded}; readiness checks failed: {len(failed)}, "
+            f"the last: {failed[-1:]}")
 
 
 def http_socket():
@@ -99,6 +110,7 @@ def test_clients_leaving_mid_request_leave_nothing_behind(diagnostics, no_sleepe
     faults = list(side(rng, (cookie, f"/api/v1/structures/{sid}/insured?format=csv")))
     responder.every_worker_serves()
     before = responder.figures()
+    overloaded_before = status()["overloaded_requests"]
     main = scaleout.ScaledStack(support.RUN_DIR, support.HTTP_PORT)
     done = []
     with scaleout.Load(main, {"GET /readyz": scaleout.readyz}, threads=1) as during:
@@ -119,4 +131,4 @@ def test_clients_leaving_mid_request_leave_nothing_behind(diagnostics, no_sleepe
         during.report(f"{len(done)} clients leaving mid-request ({side.__name__}: "
                       f"{', '.join(sorted(set(done)))})")
         print(f"  before: {before}\n  after:  {after}")
-    assert during.total("GET /readyz") > 0 and during.error_count("GET /readyz") == 0, during.outcomes
+    assert during.total("GET /readyz") > 0 and during.error_count("GET /readyz") == 0, why_readyz_failed(during, overloaded_before)
