@@ -264,6 +264,19 @@ public final class PostgresConnection {
         }
     }
 
+    /// Ends a transaction that a request left open, if any: one whose ROLLBACK was itself
+    /// cancelled stays aborted, and every later statement on the connection would fail. Reads
+    /// libpq's own view of the session, so there is no round trip when nothing is open. Returns
+    /// whether there was one. Call it between requests, once nothing can cancel it.
+    @discardableResult
+    public func rollbackAbandonedTransaction() -> Bool {
+        guard !isInTransaction, let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        let status = PQtransactionStatus(handle)
+        guard status == PQTRANS_INTRANS || status == PQTRANS_INERROR else { return false }
+        rollbackQuietly()
+        return true
+    }
+
     private func rollbackQuietly() {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return }
         if let result = PQexec(handle, "ROLLBACK") { PQclear(result) }

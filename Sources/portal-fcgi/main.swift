@@ -51,9 +51,13 @@ let server = FastCGIServer(
             // nginx gave up on the request (client gone, timeout): stop the running statement.
             let cancelHandle = database.cancelHandle
             let registration = cancellation.onCancel { cancelHandle.cancelRunningStatement() }
-            defer { cancellation.removeHandler(registration) }
             let response = application.handle(apiRequest, database: database, stream: FastCGIResponseStream(writer: writer),
                                               logger: handlerLogger)
+            // No cancel can reach the connection after this: end what one may have left open.
+            cancellation.removeHandler(registration)
+            if database.rollbackAbandonedTransaction() {
+                handlerLogger.warning("a cancelled request left its transaction open: rolled back")
+            }
             // A streamed body is already out; one that failed after its head must not look whole to nginx.
             if response.streamFailed { writer.abort() }
             return FastCGIAdapter.fastCGIResponse(from: response)
