@@ -97,8 +97,7 @@ public final class PostgresConnection {
 
     private func run(_ statements: [(sql: String, binds: [any PostgresBindable])], committing: Bool) throws -> [PostgresResult] {
         if committedEarly {
-            throw PostgresError(kind: .misuse, message: "the transaction was already committed (queriesThenCommit)",
-                                statement: statements.first?.sql)
+            throw Self.alreadyCommitted(statement: statements.first?.sql)
         }
         guard !statements.isEmpty || committing else { return [] }
         let started = ContinuousClock.now
@@ -141,8 +140,7 @@ public final class PostgresConnection {
         }
         let results = try pipeline(handle, sends)
         if committing, results.last?.commandTag != "COMMIT" {
-            throw PostgresError(kind: .commitFailed, message: "COMMIT rolled back: an earlier statement of the transaction had failed",
-                                statement: "COMMIT")
+            throw Self.commitRolledBack
         }
         return Array(results.dropLast(committing ? 1 : 0).suffix(prepared.count))
     }
@@ -195,18 +193,25 @@ public final class PostgresConnection {
                                 sqlState: error.sqlState, message: "COMMIT failed: \(error.message)",
                                 detail: error.detail, hint: error.hint, statement: "COMMIT")
         }
-        // PostgreSQL answers COMMIT of an aborted transaction with a ROLLBACK tag, not an error.
         guard commit.commandTag == "COMMIT" else {
-            throw PostgresError(kind: .commitFailed, message: "COMMIT rolled back: an earlier statement of the transaction had failed",
-                                statement: "COMMIT")
+            throw Self.commitRolledBack
         }
         return value
     }
 
+    /// A statement after `queriesThenCommit` ended the transaction.
+    private static func alreadyCommitted(statement: String?) -> PostgresError {
+        PostgresError(kind: .misuse, message: "the transaction was already committed (queriesThenCommit)", statement: statement)
+    }
+
+    /// PostgreSQL answers COMMIT of an aborted transaction with a ROLLBACK tag, not an error.
+    private static let commitRolledBack = PostgresError(
+        kind: .commitFailed, message: "COMMIT rolled back: an earlier statement of the transaction had failed", statement: "COMMIT")
+
     /// BEGIN now, on its own, for what cannot go in a pipeline (COPY, scripts).
     private func sendPendingBegin() throws {
         if committedEarly {
-            throw PostgresError(kind: .misuse, message: "the transaction was already committed (queriesThenCommit)")
+            throw Self.alreadyCommitted(statement: nil)
         }
         guard beginPending else { return }
         beginPending = false

@@ -56,7 +56,7 @@ let server = FastCGIServer(
             // No cancel can reach the connection after this: end what one may have left open.
             cancellation.removeHandler(registration)
             if database.rollbackAbandonedTransaction() {
-                handlerLogger.warning("a cancelled request left its transaction open: rolled back")
+                handlerLogger.warning("a request left its transaction open: rolled back")
             }
             // A streamed body is already out; one that failed after its head must not look whole to nginx.
             if response.streamFailed { writer.abort() }
